@@ -1,0 +1,17 @@
+export * from './errors.js';
+export * from './ids.js';
+export * from './paths.js';
+export * from './command.js';
+export * from './logger.js';
+export * from './config.js';
+export * from './attributes.js';
+export * from './telemetry.js';
+export * from './grpc-types.js';
+export { fromServiceError, kindToStatus } from './grpc-status.js';
+export { startGrpcServer, serve, type GrpcServerHandle, type GrpcServerOptions, type ServiceRegistration } from './grpc-server.js';
+export { createClient, waitForHealthy, type ClientOptions } from './grpc-client.js';
+export { HealthState } from './health.js';
+export * from './events.js';
+export * from './nats.js';
+export * from './nats-server.js';
+export * from './service-main.js';
