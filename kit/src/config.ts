@@ -113,6 +113,7 @@ function fromEnv(env: Record<string, string | undefined>): ConfigOverrides {
     ['BERTH_OCI_RUNTIME', ['runtime', 'ociRuntime'], String],
     ['BERTH_CGROUP_PARENT', ['runtime', 'cgroupParent'], String],
     ['BERTH_BRIDGE_SUBNET', ['network', 'bridgeSubnet'], String],
+    ['BERTH_BRIDGE_NAME', ['network', 'bridgeName'], String],
   ];
   for (const [name, where, conv] of table) {
     const v = env[name];

@@ -1,0 +1,1 @@
+export { startStack, stopStack, launchService, pingGateway, SERVICES, type Stack, type StackOptions } from './stack.js';

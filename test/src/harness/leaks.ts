@@ -1,0 +1,45 @@
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { runCommand } from '@berth/kit';
+
+/** Mount points under root (from /proc/self/mountinfo, field 5). */
+export function mountsUnder(root: string): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter((m) => m === root || m.startsWith(root + '/'));
+}
+
+export async function unmountUnder(root: string): Promise<void> {
+  for (const m of mountsUnder(root).sort().reverse()) {
+    await runCommand('umount', ['-l', m], { okCodes: [0, 32] });
+  }
+}
+
+/** Container cgroups under berth's parent in every hierarchy (v1 controllers and the v2 mount). */
+export function cgroupsUnder(parent: string): string[] {
+  const found: string[] = [];
+  const base = '/sys/fs/cgroup';
+  const hierarchies = existsSync(path.join(base, 'cgroup.controllers')) ? [base] : readdirSync(base).map((d) => path.join(base, d));
+  for (const h of hierarchies) {
+    const dir = path.join(h, parent);
+    if (!existsSync(dir)) continue;
+    for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) found.push(path.join(dir, e.name));
+  }
+  return found;
+}
+
+/** conmon processes whose command line mentions root. */
+export function conmonsUnder(root: string): number[] {
+  const pids: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const argv = readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0');
+      if (path.basename(argv[0] ?? '') === 'conmon' && argv.some((a) => a.includes(root))) pids.push(Number(e));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
+}

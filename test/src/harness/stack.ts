@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { startStack, launchService, type Stack } from '@berth/deploy';
+import { startRegistry, busyboxImage, pushImage, type RegistryFixture } from '@berth/fixtures';
+import { api } from './api.js';
+import { unmountUnder } from './leaks.js';
+
+export interface TestStack {
+  stack: Stack;
+  root: string;
+  env: Record<string, string>;
+  socket: string;
+  cgroupParent: string;
+  registry: RegistryFixture;
+  /** "127.0.0.1:PORT/busybox" pushed to the test registry. */
+  busybox: string;
+  restart(name: string): Promise<void>;
+  kill(name: string, signal?: NodeJS.Signals): Promise<void>;
+  logs(name: string): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A whole berth stack as separate processes on temp state/run roots, its own nats-server, its own
+ * cgroup parent and bridge, and a real docker-registry holding a busybox image built from
+ * busybox-static. stop() removes every container first, then everything else.
+ */
+export async function startTestStack(options: { services?: string[] } = {}): Promise<TestStack> {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'berth-e2e-'));
+  const tag = randomBytes(3).toString('hex');
+  const cgroupParent = `berth-e2e-${tag}`;
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+    BERTH_STATE_ROOT: path.join(root, 'state'),
+    BERTH_RUN_ROOT: path.join(root, 'run'),
+    BERTH_CGROUP_PARENT: cgroupParent,
+    BERTH_BRIDGE_NAME: `be${tag}`,
+    BERTH_BRIDGE_SUBNET: `10.${210 + (parseInt(tag, 16) % 40)}.0.0/16`,
+    BERTH_LOG_LEVEL: 'debug',
+    BERTH_CONFIG: path.join(root, 'none.toml'),
+  };
+  mkdirSync(env.BERTH_RUN_ROOT!, { recursive: true });
+  const registry = await startRegistry();
+  const image = await busyboxImage({ format: 'docker' });
+  await pushImage(registry.host, 'busybox', 'latest', image);
+  await image.dispose();
+  let stack: Stack;
+  try {
+    stack = await startStack({ env, detached: false, only: options.services });
+  } catch (err) {
+    await registry.stop();
+    throw err;
+  }
+  const t: TestStack = {
+    stack,
+    root,
+    env,
+    socket: stack.socket,
+    cgroupParent,
+    registry,
+    busybox: `${registry.host}/busybox`,
+    restart: async (name) => void (await launchService(stack, name, env)),
+    kill: async (name, signal = 'SIGKILL') => {
+      const p = stack.processes.find((x) => x.name === name);
+      if (!p) throw new Error(`no process ${name}`);
+      process.kill(p.pid, signal);
+      await waitGone(p.pid);
+    },
+    logs: (name) => {
+      const f = path.join(stack.logDir, `${name}.log`);
+      return existsSync(f) ? readFileSync(f, 'utf8') : '';
+    },
+    stop: async () => {
+      try {
+        const list = await api(stack.socket, 'GET', '/containers/json?all=1');
+        for (const c of (list.json as Array<{ Id: string }>) ?? []) {
+          await api(stack.socket, 'DELETE', `/containers/${c.Id}?force=1`);
+        }
+      } finally {
+        await stack.stop();
+        await registry.stop();
+        await unmountUnder(root);
+        rmSync(root, { recursive: true, force: true });
+      }
+    },
+  };
+  return t;
+}
+
+async function waitGone(pid: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    if (Date.now() > deadline) throw new Error(`pid ${pid} did not exit`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
