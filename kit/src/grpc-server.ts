@@ -100,7 +100,7 @@ function wrap(def: { path: string; requestStream: boolean; responseStream: boole
   };
   if (!def.requestStream && def.responseStream) {
     return (call: grpc.ServerWritableStream<any, any>) => {
-      void run(call, (ctx) => streamOut(call, fn(call.request, ctx)), (e) => call.destroy(Object.assign(new Error(e.details), e)));
+      void run(call, (ctx) => streamOut(call, fn(call.request, ctx)), (e) => call.emit('error', Object.assign(new Error(e.details), e)));
     };
   }
   if (def.requestStream && !def.responseStream) {
@@ -109,7 +109,7 @@ function wrap(def: { path: string; requestStream: boolean; responseStream: boole
     };
   }
   return (call: grpc.ServerDuplexStream<any, any>) => {
-    void run(call, (ctx) => streamOut(call, fn(call, ctx)), (e) => call.destroy(Object.assign(new Error(e.details), e)));
+    void run(call, (ctx) => streamOut(call, fn(call, ctx)), (e) => call.emit('error', Object.assign(new Error(e.details), e)));
   };
 }
 

@@ -32,6 +32,7 @@ test('unary, server stream, error kinds and trace context over a unix socket', a
         },
         async *fetchBlob(req) {
           for (let i = 0; i < 3; i++) yield { data: Buffer.from(req.digest + i), totalSize: 3 };
+          if (req.digest === 'liar') throw new BerthError('data_loss', 'digest mismatch');
         },
       }),
     ],
@@ -59,6 +60,14 @@ test('unary, server stream, error kinds and trace context over a unix socket', a
   const seen = [];
   for await (const m of client.fetchBlob({ repository: 'r', digest: 'd', offset: 0 })) seen.push(m.data.toString());
   assert.deepEqual(seen, ['d0', 'd1', 'd2']);
+  const partial: string[] = [];
+  await assert.rejects(
+    (async () => {
+      for await (const m of client.fetchBlob({ repository: 'r', digest: 'liar', offset: 0 })) partial.push(m.data.toString());
+    })(),
+    (err) => errorKind(err) === 'data_loss',
+  );
+  assert.equal(partial.length, 3, 'chunks before the failure arrive, then the error');
   await assert.rejects(client.listTags({ repository: 'r' }), (err) => errorKind(err) === 'unimplemented');
 
   const spans = exporter.getFinishedSpans();

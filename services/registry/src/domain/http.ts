@@ -1,0 +1,149 @@
+import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import { BerthError } from '@berth/kit';
+
+/** One HTTP exchange as the registry client needs it. */
+export interface HttpRequest {
+  method: 'GET' | 'HEAD' | 'POST';
+  url: URL;
+  headers?: Record<string, string>;
+  body?: Buffer;
+  signal?: AbortSignal;
+  /** Time allowed until the response headers arrive. */
+  timeoutMs: number;
+  /** Time the body may stall before the exchange is abandoned. */
+  idleTimeoutMs: number;
+  /** Skip TLS verification (insecure registries tried over https first, as Docker does). */
+  insecureTls?: boolean;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** The URL that answered (after redirects). */
+  url: URL;
+  body: IncomingMessage;
+}
+
+/** A failure to exchange at all (refused, reset, TLS, timeout): worth a retry, then `unavailable`. */
+export class TransportError extends BerthError {
+  constructor(message: string, cause?: unknown) {
+    super('unavailable', message, { cause });
+  }
+}
+
+const MAX_REDIRECTS = 10;
+
+/** Keep-alive agents; one set per client, destroyed by `close()`. */
+export class HttpAgents {
+  readonly http = new http.Agent({ keepAlive: true, maxSockets: 32 });
+  readonly https = new https.Agent({ keepAlive: true, maxSockets: 32 });
+  readonly httpsInsecure = new https.Agent({ keepAlive: true, maxSockets: 32, rejectUnauthorized: false });
+
+  destroy(): void {
+    this.http.destroy();
+    this.https.destroy();
+    this.httpsInsecure.destroy();
+  }
+}
+
+/**
+ * Sends a request and follows redirects (blob storage often redirects to another host). The
+ * Authorization header is dropped when a redirect leaves the original host, so a registry token
+ * never reaches a storage backend.
+ */
+export async function send(agents: HttpAgents, req: HttpRequest): Promise<HttpResponse> {
+  let url = req.url;
+  let headers = { ...req.headers };
+  for (let hop = 0; ; hop++) {
+    const res = await sendOnce(agents, { ...req, url, headers });
+    const location = res.headers.location;
+    if (![301, 302, 303, 307, 308].includes(res.status) || !location) return res;
+    res.body.resume();
+    if (hop >= MAX_REDIRECTS) throw new TransportError(`${req.method} "${req.url.href}": stopped after ${MAX_REDIRECTS} redirects`);
+    const next = new URL(location, url);
+    if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+      throw new TransportError(`${req.method} "${req.url.href}": redirect to unsupported URL ${next.protocol}`);
+    }
+    if (next.host !== url.host || next.protocol !== url.protocol) {
+      const { authorization: _dropped, Authorization: _dropped2, ...rest } = headers;
+      headers = rest;
+    }
+    url = next;
+  }
+}
+
+function sendOnce(agents: HttpAgents, req: HttpRequest): Promise<HttpResponse> {
+  const isHttps = req.url.protocol === 'https:';
+  const agent = isHttps ? (req.insecureTls ? agents.httpsInsecure : agents.https) : agents.http;
+  const what = `${req.method[0]}${req.method.slice(1).toLowerCase()} "${req.url.href}"`;
+  return new Promise<HttpResponse>((resolve, reject) => {
+    if (req.signal?.aborted) return reject(cancelled(req.signal));
+    const request = (isHttps ? https : http).request(req.url, {
+      method: req.method,
+      headers: { 'user-agent': 'berth/0.1', ...req.headers, ...(req.body && { 'content-length': String(req.body.length) }) },
+      agent,
+      signal: req.signal,
+    });
+    const headerTimer = setTimeout(
+      () => request.destroy(new TransportError(`${what}: no response within ${req.timeoutMs} ms`)),
+      req.timeoutMs,
+    );
+    request.once('response', (body) => {
+      clearTimeout(headerTimer);
+      // Keep-alive sockets serve many responses: add and remove our own listener each time.
+      const socket = body.socket;
+      const onIdle = () => body.destroy(new TransportError(`${what}: no data for ${req.idleTimeoutMs} ms`));
+      socket.setTimeout(req.idleTimeoutMs);
+      socket.on('timeout', onIdle);
+      const clear = () => {
+        socket.setTimeout(0);
+        socket.off('timeout', onIdle);
+      };
+      body.once('end', clear);
+      body.once('close', clear);
+      resolve({ status: body.statusCode ?? 0, headers: body.headers, url: req.url, body });
+    });
+    request.once('error', (err) => {
+      clearTimeout(headerTimer);
+      if (req.signal?.aborted) reject(cancelled(req.signal));
+      else if (err instanceof BerthError) reject(err);
+      else reject(new TransportError(`${what}: ${(err as Error).message}`, err));
+    });
+    request.end(req.body);
+  });
+}
+
+function cancelled(signal: AbortSignal): BerthError {
+  return signal.reason instanceof BerthError ? signal.reason : new BerthError('cancelled', 'request cancelled', { cause: signal.reason });
+}
+
+/** Reads a whole body, refusing more than `limit` bytes (`failed_precondition`). */
+export async function readBody(res: HttpResponse, limit: number, what: string): Promise<Buffer> {
+  const declared = Number(res.headers['content-length'] ?? NaN);
+  if (declared > limit) {
+    res.body.destroy();
+    throw new BerthError('failed_precondition', `${what} is too large (${declared} bytes, limit ${limit})`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) {
+        res.body.destroy();
+        throw new BerthError('failed_precondition', `${what} is too large (more than ${limit} bytes)`);
+      }
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    if (err instanceof BerthError) throw err;
+    throw new TransportError(`${what}: ${(err as Error).message}`, err);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Drains a body we do not need so the connection can be reused. */
+export function discard(res: HttpResponse): void {
+  res.body.resume();
+}
