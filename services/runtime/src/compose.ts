@@ -1,0 +1,79 @@
+import { access, constants, mkdir, realpath } from 'node:fs/promises';
+import type { BerthConfig, EventPublisher, Logger } from '@berth/kit';
+import { ContainerService } from './domain/container-service.js';
+import { newCoordination, type RuntimeContext } from './domain/context.js';
+import { handleExit, pollExits, restore } from './domain/exit-handler.js';
+import type { ImageProvider } from './domain/image-provider.js';
+import type { NetworkSandbox } from './domain/ports.js';
+import { CgroupFsStats } from './oci/cgroup-stats.js';
+import { ConmonMonitor } from './oci/conmon.js';
+import { ExitWatcher } from './oci/exit-watcher.js';
+import { CommandRootfsMounter } from './oci/rootfs-mounter.js';
+import { OciRuntimeCli } from './oci/runc.js';
+import { findBinary, probeRuntime } from './oci/runtime-probe.js';
+import { loadDefaultSeccomp } from './oci/seccomp.js';
+import { RuntimePaths } from './paths.js';
+import { ContainerDb } from './store/container-db.js';
+
+export interface ComposeDeps {
+  logger: Logger;
+  events: EventPublisher;
+  images: ImageProvider;
+  network?: NetworkSandbox;
+  /** The exit sweep's period (the exit-dir watcher is the fast path). */
+  sweepMs?: number;
+}
+
+export interface Composed {
+  containers: ContainerService;
+  ctx: RuntimeContext;
+  close(): void;
+}
+
+const INIT_BINARIES = ['/usr/bin/tini-static', '/usr/bin/catatonit'];
+
+/** The only place that builds the runtime's parts and wires them together. */
+export async function compose(config: BerthConfig, deps: ComposeDeps): Promise<Composed> {
+  const logger = deps.logger.child({ component: 'containers' });
+  // Real paths: mount points are compared with /proc/self/mountinfo, which shows no symlinks.
+  const roots = await Promise.all([config.stateRoot, config.runRoot].map(async (root) => {
+    await mkdir(root, { recursive: true, mode: 0o711 });
+    return realpath(root);
+  }));
+  const paths = new RuntimePaths(roots[0]!, roots[1]!);
+  for (const dir of [paths.state, paths.run, paths.runtimeRoot, paths.exitDir, paths.socketDir]) {
+    await mkdir(dir, { recursive: true, mode: 0o711 });
+  }
+  const cgroupParent = config.runtime.cgroupParent.replace(/^\/+|\/+$/g, '') || 'berth';
+  const probed = await probeRuntime(config.runtime.ociRuntime, cgroupParent, logger);
+  const runtime = new OciRuntimeCli(probed.name, probed.binary, paths.runtimeRoot);
+  const conmon = await findBinary('conmon');
+  if (!conmon) throw new Error('conmon is not installed');
+  const seccomp = await loadDefaultSeccomp();
+  if (!seccomp) logger.warn('no seccomp profile at /usr/share/containers/seccomp.json: containers run without one');
+  let initBinary: string | undefined;
+  for (const b of INIT_BINARIES) if (!initBinary && (await access(b, constants.X_OK).then(() => true, () => false))) initBinary = b;
+  const db = new ContainerDb(paths.db);
+  const ctx: RuntimeContext = {
+    db, images: deps.images, runtime, rootfs: new CommandRootfsMounter(), cgroups: new CgroupFsStats(),
+    monitor: new ConmonMonitor({ binary: conmon, runtime, paths, logSizeMax: config.runtime.logMaxBytes }),
+    events: deps.events, logger, paths, cgroupParent, defaultStopTimeoutSeconds: config.runtime.stopTimeoutSeconds,
+    ...(deps.network ? { network: deps.network } : {}),
+    ...(seccomp ? { seccomp } : {}),
+    ...(initBinary ? { initBinary } : {}),
+    ...newCoordination(),
+  };
+  // Watch first, then reconcile: an exit during the reconcile is seen by one or the other.
+  const watcher = new ExitWatcher(paths.exitDir, (id) => handleExit(ctx, id), () => pollExits(ctx), logger, deps.sweepMs);
+  await watcher.start();
+  const restored = await restore(ctx);
+  logger.info({ running: restored.restored.length, exitedWhileDown: restored.exited.length, removals: restored.removed.length }, 'containers restored');
+  return {
+    containers: new ContainerService(ctx),
+    ctx,
+    close: () => {
+      watcher.close();
+      db.close();
+    },
+  };
+}

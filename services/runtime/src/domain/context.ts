@@ -1,0 +1,65 @@
+import { BerthError, EventType, type EventPublisher, type Logger } from '@berth/kit';
+import type { ContainerStore, StateUpdate } from './container-store.js';
+import type { RuntimePaths } from '../paths.js';
+import type { DockerSeccomp } from '../oci/seccomp.js';
+import type { Container, Status } from './container.js';
+import type { ImageProvider } from './image-provider.js';
+import type { CgroupStats, ContainerMonitor, NetworkSandbox, OciRuntime, RootfsMounter } from './ports.js';
+import { assertTransition } from './state-machine.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import { ExitWaiters } from './exit-waiters.js';
+
+/** Everything the container use cases work with; built once in compose.ts. */
+export interface RuntimeContext {
+  db: ContainerStore;
+  images: ImageProvider;
+  runtime: OciRuntime;
+  monitor: ContainerMonitor;
+  rootfs: RootfsMounter;
+  cgroups: CgroupStats;
+  /** The network service's sandboxes; absent: bridge-mode containers get an empty netns. */
+  network?: NetworkSandbox;
+  events: EventPublisher;
+  logger: Logger;
+  paths: RuntimePaths;
+  /** The host's default seccomp profile, when installed. */
+  seccomp?: DockerSeccomp;
+  /** A static init for `--init`. */
+  initBinary?: string;
+  /** cgroup parent, without slashes ("berth"). */
+  cgroupParent: string;
+  defaultStopTimeoutSeconds: number;
+  locks: KeyedMutex;
+  waiters: ExitWaiters;
+}
+
+export function newCoordination(): Pick<RuntimeContext, 'locks' | 'waiters'> {
+  return { locks: new KeyedMutex(), waiters: new ExitWaiters() };
+}
+
+export function mustGet(ctx: RuntimeContext, id: string): Container {
+  const c = ctx.db.get(id);
+  if (!c) throw new BerthError('not_found', `No such container: ${id}`);
+  return c;
+}
+
+/** Moves a container to `to` (checked against the lifecycle) with the other state changes. */
+export function setState(ctx: RuntimeContext, c: Container, to: Status, update: StateUpdate = {}): Container {
+  assertTransition(c.id, c.state.status, to);
+  ctx.db.updateState(c.id, { ...update, status: to });
+  return mustGet(ctx, c.id);
+}
+
+/** Publishes a container event with Docker's attributes (labels, name, image) plus extras. */
+export async function publish(ctx: RuntimeContext, c: Container, action: string, extra: Record<string, string> = {}): Promise<void> {
+  await ctx.events.publish({
+    type: EventType.Container,
+    action,
+    actor: { id: c.id, attributes: { ...c.spec.labels, name: c.name, image: c.spec.image, ...extra } },
+  });
+}
+
+/** The cgroupfs-driver path runc takes: "/berth/<id>". */
+export function cgroupsPath(ctx: RuntimeContext, id: string): string {
+  return `/${ctx.cgroupParent.replace(/^\/+|\/+$/g, '')}/${id}`;
+}

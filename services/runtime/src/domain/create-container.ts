@@ -1,0 +1,95 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { hostname as hostHostname } from 'node:os';
+import { BerthError, errorKind, newId } from '@berth/kit';
+import { effectiveCapabilities } from '../oci/spec-defaults.js';
+import { userMounts } from '../oci/user-mounts.js';
+import { Status, ZERO_TIME, type Container, type ContainerSpec } from './container.js';
+import { publish, type RuntimeContext } from './context.js';
+import { findContainer } from './lookup.js';
+import { parseImageConfig, type ImageInfo } from './image-provider.js';
+import { generateName, normalizeName } from './names.js';
+import { networkModeOf } from './network-mode.js';
+import { applyImageDefaults, processArgs, validateWorkingDir } from './process-config.js';
+import { parseSignal } from './signals.js';
+import { nameConflict } from './errors.js';
+import { nowRfc3339 } from './time.js';
+
+/** Docker's floor for --memory: below it the runtime itself cannot start. */
+const MIN_MEMORY = 6 * 1024 * 1024;
+
+export interface CreateRequest {
+  name: string;
+  spec: ContainerSpec;
+}
+
+export interface CreateResult {
+  container: Container;
+  warnings: string[];
+}
+
+/**
+ * Docker's create: resolve the image, merge its defaults, check everything a start would refuse
+ * that can be checked now, reserve the name, prepare the snapshot, store the container. The OCI
+ * bundle (config.json, /etc files, the mounted rootfs) is made at start, from what is stored here.
+ */
+export async function createContainer(ctx: RuntimeContext, req: CreateRequest): Promise<CreateResult> {
+  const warnings: string[] = [];
+  const name = req.name ? normalizeName(req.name) : uniqueName(ctx);
+  const holder = ctx.db.nameHolder(name);
+  if (holder) throw nameConflict(name, holder);
+  const image = await getImage(ctx, req.spec.image);
+  const spec = applyImageDefaults(req.spec, parseImageConfig(image.config));
+  validateWorkingDir(spec.workingDir);
+  const argv = processArgs(spec);
+  effectiveCapabilities(spec);
+  userMounts(spec);
+  if (spec.stopSignal) parseSignal(spec.stopSignal);
+  for (const [what, mode] of [['pid', spec.pidMode], ['ipc', spec.ipcMode], ['uts', spec.utsMode]] as const) {
+    if (mode !== '' && mode !== 'host' && !(what === 'ipc' && (mode === 'private' || mode === 'shareable'))) {
+      throw new BerthError('invalid_argument', `--${what} ${mode} is not supported yet`);
+    }
+  }
+  if (spec.resources.memory && spec.resources.memory < MIN_MEMORY) {
+    throw new BerthError('invalid_argument', 'Minimum memory limit allowed is 6MB');
+  }
+  const mode = networkModeOf(spec.networkMode);
+  if (mode.kind === 'container') findContainer(ctx, mode.target); // it must exist; it must run only at start
+  const id = newId();
+  spec.hostname ||= mode.kind === 'host' ? hostHostname() : id.slice(0, 12);
+  if (!ctx.seccomp && !spec.privileged) warnings.push('no default seccomp profile on this host: running without one');
+  const rootfsMounts = await ctx.images.prepareSnapshot(id, image.id);
+  const container: Container = {
+    id, name, imageId: image.id, created: nowRfc3339(), spec, path: argv[0]!, args: argv.slice(1), restartCount: 0,
+    logPath: ctx.paths.logFile(id), runtime: ctx.runtime.name, imageConfig: image.config, rootfsMounts, netnsPath: '',
+    monitorPid: 0,
+    state: { status: Status.Created, pid: 0, exitCode: 0, error: '', oomKilled: false, startedAt: ZERO_TIME, finishedAt: ZERO_TIME },
+  };
+  try {
+    await mkdir(ctx.paths.bundle(id), { recursive: true, mode: 0o711 });
+    ctx.db.insert(container);
+  } catch (err) {
+    await rm(ctx.paths.bundle(id), { recursive: true, force: true });
+    await ctx.images.removeSnapshot(id).catch((e: unknown) => ctx.logger.warn({ err: e, id }, 'snapshot left behind'));
+    throw err;
+  }
+  await publish(ctx, container, 'create');
+  return { container, warnings };
+}
+
+async function getImage(ctx: RuntimeContext, ref: string): Promise<ImageInfo> {
+  if (!ref) throw new BerthError('invalid_argument', 'no image specified');
+  try {
+    return await ctx.images.getImage(ref);
+  } catch (err) {
+    if (errorKind(err) === 'not_found') throw new BerthError('not_found', `No such image: ${ref}`, { cause: err });
+    throw err;
+  }
+}
+
+function uniqueName(ctx: RuntimeContext): string {
+  for (let retry = 0; retry < 10; retry++) {
+    const name = generateName(retry);
+    if (!ctx.db.nameHolder(name)) return name;
+  }
+  throw new BerthError('resource_exhausted', 'could not generate a unique container name');
+}

@@ -1,0 +1,93 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { isRunning, Status, type Container } from './container.js';
+import { cgroupsPath, mustGet, publish, setState, type RuntimeContext } from './context.js';
+import { releaseResources } from './bundle.js';
+import { finishRemoval, removeContainer } from './remove-container.js';
+import { SIGKILL } from './signals.js';
+import { rfc3339FromNs, nowNs } from './time.js';
+
+/** Exit code recorded when the monitor vanished without writing one (Docker's "unknown"). */
+const LOST_EXIT_CODE = 255;
+
+/**
+ * Records that a running container has stopped: exit code and time from conmon's exit file (so an
+ * exit that happened while this service was down keeps its real time), runtime container deleted,
+ * rootfs unmounted, state `exited`, then the `die` event and waiters. Does nothing when the
+ * container is not running or is still running. Returns the container when it did record an exit.
+ */
+export async function handleExit(ctx: RuntimeContext, id: string): Promise<Container | undefined> {
+  const exited = await ctx.locks.run(id, async () => {
+    const c = ctx.db.get(id);
+    if (!c || !isRunning(c)) return undefined;
+    let status = await ctx.monitor.exitStatus(id);
+    let error = '';
+    if (!status) {
+      if (await ctx.monitor.isAlive(c.monitorPid, id)) return undefined;
+      status = await ctx.monitor.exitStatus(id); // it may have written the file just before leaving
+      if (!status) {
+        // conmon died (killed?) without recording an exit: make sure the container is gone too.
+        error = 'container monitor exited without recording an exit code';
+        await ctx.runtime.kill(id, SIGKILL, true).catch((err: unknown) => ctx.logger.warn({ err, id }, 'kill of an orphaned container'));
+        status = { code: LOST_EXIT_CODE, atNs: nowNs() };
+      }
+    }
+    await waitForMonitorExit(ctx, c); // conmon drains the log before the exit file; this is for the process table
+    const oomKilled = await ctx.cgroups.oomKilled(cgroupsPath(ctx, id)); // before the runtime deletes the cgroup
+    await releaseResources(ctx, c);
+    const updated = setState(ctx, c, Status.Exited, {
+      exitCode: status.code, finishedAt: rfc3339FromNs(status.atNs), pid: 0, monitorPid: 0, error, oomKilled,
+    });
+    await ctx.monitor.reset(id);
+    if (oomKilled) await publish(ctx, updated, 'oom');
+    await publish(ctx, updated, 'die', { exitCode: String(status.code) });
+    ctx.waiters.notify(id, 'exit', status.code);
+    return updated;
+  });
+  if (exited?.spec.autoRemove) {
+    await removeContainer(ctx, id, { force: false }).catch((err: unknown) => ctx.logger.warn({ err, id }, 'auto-remove failed'));
+  }
+  return exited;
+}
+
+async function waitForMonitorExit(ctx: RuntimeContext, c: Container, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let pause = 1; await ctx.monitor.isAlive(c.monitorPid, c.id); pause = Math.min(pause * 2, 50)) {
+    if (Date.now() > deadline) {
+      ctx.logger.warn({ id: c.id, monitorPid: c.monitorPid }, 'conmon still running after the exit');
+      return;
+    }
+    await delay(pause);
+  }
+}
+
+/**
+ * Brings the database in line with the machine after a restart of this service (live restore):
+ * running containers whose exit was recorded meanwhile (or whose monitor is gone) get their exit
+ * handled; interrupted removals finish; stopped containers hold no mounts. Returns what it did.
+ */
+export async function restore(ctx: RuntimeContext): Promise<{ restored: string[]; exited: string[]; removed: string[] }> {
+  const out = { restored: [] as string[], exited: [] as string[], removed: [] as string[] };
+  for (const c of ctx.db.list()) {
+    try {
+      if (isRunning(c)) {
+        if (await handleExit(ctx, c.id)) out.exited.push(c.id);
+        else out.restored.push(c.id);
+      } else if (c.state.status === Status.Removing) {
+        await finishRemoval(ctx, mustGet(ctx, c.id));
+        out.removed.push(c.id);
+      } else if (await ctx.rootfs.isMounted(ctx.paths.rootfs(c.id))) {
+        await ctx.locks.run(c.id, () => releaseResources(ctx, c));
+      }
+    } catch (err) {
+      ctx.logger.error({ err, id: c.id }, 'reconcile failed for a container');
+    }
+  }
+  return out;
+}
+
+/** The periodic fallback to the exit-dir watcher: exits of running containers that were not seen. */
+export async function pollExits(ctx: RuntimeContext): Promise<void> {
+  for (const c of ctx.db.list([Status.Running, Status.Paused, Status.Restarting])) {
+    await handleExit(ctx, c.id).catch((err: unknown) => ctx.logger.error({ err, id: c.id }, 'exit check failed'));
+  }
+}

@@ -1,0 +1,45 @@
+import { rm } from 'node:fs/promises';
+import { BerthError } from '@berth/kit';
+import { isRunning, Status, type Container } from './container.js';
+import { publish, setState, type RuntimeContext } from './context.js';
+import { releaseResources } from './bundle.js';
+import { removeRunning } from './errors.js';
+import { findContainer } from './lookup.js';
+import { killAndWait } from './stop-container.js';
+
+/**
+ * Docker's rm: refuses a running container unless forced (then SIGKILL and wait for the exit);
+ * leaves nothing behind — runtime state, cgroup, mounts, snapshot, bundle, log, run files, row.
+ */
+export async function removeContainer(ctx: RuntimeContext, ref: string, opts: { force: boolean }): Promise<void> {
+  const c = findContainer(ctx, ref);
+  if (isRunning(c)) {
+    if (!opts.force) throw removeRunning(c.id);
+    await killAndWait(ctx, c);
+  }
+  await ctx.locks.run(c.id, async () => {
+    const current = ctx.db.get(c.id);
+    if (!current) return; // removed meanwhile (auto-remove)
+    if (isRunning(current)) throw removeRunning(c.id); // started again meanwhile
+    if (current.state.status === Status.Removing) {
+      throw new BerthError('failed_precondition', `removal of container ${c.id} is already in progress`);
+    }
+    await finishRemoval(ctx, setState(ctx, current, Status.Removing));
+  });
+}
+
+/** The removal proper, for a container in `removing` (also after a crash in the middle of one). */
+export async function finishRemoval(ctx: RuntimeContext, c: Container): Promise<void> {
+  try {
+    await releaseResources(ctx, c);
+    await ctx.images.removeSnapshot(c.id);
+    await ctx.monitor.reset(c.id);
+    await rm(ctx.paths.bundle(c.id), { recursive: true, force: true });
+  } catch (err) {
+    setState(ctx, c, Status.Dead, { error: `removal failed: ${(err as Error).message}` });
+    throw err;
+  }
+  ctx.db.delete(c.id);
+  await publish(ctx, c, 'destroy');
+  ctx.waiters.notify(c.id, 'removed', c.state.exitCode);
+}

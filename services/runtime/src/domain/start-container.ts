@@ -1,0 +1,54 @@
+import { isRunning, Status, type Container } from './container.js';
+import { mustGet, publish, setState, type RuntimeContext } from './context.js';
+import { prepareBundle, releaseResources } from './bundle.js';
+import { StartFailure } from '../oci/create-failure.js';
+import { BerthError } from '@berth/kit';
+import { nowRfc3339 } from './time.js';
+import { stopContainer } from './stop-container.js';
+
+/**
+ * Starts a created or exited container: bundle, then conmon (which runs `runtime create`), then
+ * `runtime start`. Starting a running container is a no-op (Docker answers 304).
+ */
+export async function startContainer(ctx: RuntimeContext, id: string): Promise<void> {
+  await ctx.locks.run(id, async () => {
+    const c = mustGet(ctx, id);
+    if (isRunning(c)) return;
+    if (c.state.status === Status.Removing || c.state.status === Status.Dead) {
+      throw new BerthError('failed_precondition', `container ${id} is marked for removal and cannot be started`);
+    }
+    const started = await startLocked(ctx, c);
+    await publish(ctx, started, 'start');
+  });
+}
+
+/** The start itself, under the container's lock; on failure nothing is left mounted or created. */
+export async function startLocked(ctx: RuntimeContext, c: Container): Promise<Container> {
+  await ctx.monitor.reset(c.id);
+  await ctx.runtime.delete(c.id); // a runtime container left from a crash would block create
+  let netnsPath = '';
+  try {
+    ({ netnsPath } = await prepareBundle(ctx, c));
+    const handle = await ctx.monitor.launch({
+      id: c.id, name: c.name, bundle: ctx.paths.bundle(c.id), pidFile: ctx.paths.pidFile(c.id), logPath: c.logPath,
+      runtimeLog: ctx.paths.runtimeLog(c.id), tty: c.spec.tty, openStdin: c.spec.openStdin,
+    });
+    await ctx.runtime.start(c.id);
+    return setState(ctx, c, Status.Running, {
+      pid: handle.pid, monitorPid: handle.monitorPid, startedAt: nowRfc3339(), exitCode: 0, error: '', oomKilled: false, netnsPath,
+    });
+  } catch (err) {
+    await releaseResources(ctx, c).catch((e: unknown) => ctx.logger.warn({ err: e, id: c.id }, 'cleanup after a failed start'));
+    await ctx.monitor.reset(c.id).catch(() => undefined); // best effort: a fresh start resets again
+    const exitCode = err instanceof StartFailure ? err.exitCode : 128;
+    ctx.db.updateState(c.id, { error: (err as Error).message, exitCode, pid: 0, monitorPid: 0 });
+    throw err;
+  }
+}
+
+/** Docker's restart: stop (with the given timeout) when running, then start; events kill/die/stop, start, restart. */
+export async function restartContainer(ctx: RuntimeContext, id: string, timeoutSeconds?: number): Promise<void> {
+  await stopContainer(ctx, id, timeoutSeconds === undefined ? {} : { timeoutSeconds });
+  await startContainer(ctx, id);
+  await publish(ctx, mustGet(ctx, id), 'restart');
+}

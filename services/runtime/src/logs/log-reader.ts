@@ -1,0 +1,141 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { watch } from 'node:fs';
+import { RecordAssembler, Stream, type LogRecord } from './k8s-file.js';
+
+export interface LogQuery {
+  follow: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  sinceNs?: bigint;
+  untilNs?: bigint;
+  /** Only the last N records (after the stream and time filters); undefined: all. */
+  tail?: number;
+}
+
+export interface FollowControl {
+  /** True once nothing more will be written (the container is not running and its exit was handled). */
+  isDone(): Promise<boolean>;
+  signal?: AbortSignal;
+  /** Upper bound between checks when the file does not change (fs.watch is the fast path). */
+  pollMs?: number;
+}
+
+const CHUNK = 64 * 1024;
+
+/** Reads a k8s-file log as records; with `follow`, keeps reading until the writer is done. */
+export async function* readLogs(file: string, query: LogQuery, control: FollowControl): AsyncGenerator<LogRecord> {
+  const wanted = (r: LogRecord) =>
+    (r.stream === Stream.Stdout ? query.stdout : query.stderr) &&
+    (query.sinceNs === undefined || r.timeNs >= query.sinceNs) &&
+    (query.untilNs === undefined || r.timeNs <= query.untilNs);
+  const past = (r: LogRecord) => query.untilNs !== undefined && r.timeNs > query.untilNs;
+  const reader = new LineReader(file);
+  const assembler = new RecordAssembler();
+  try {
+    // The backlog: everything written so far, trimmed to the tail.
+    const backlog: LogRecord[] = [];
+    let ended = false;
+    for (const line of await reader.readAvailable()) {
+      for (const r of assembler.push(line)) {
+        if (past(r)) ended = true;
+        else if (wanted(r)) backlog.push(r);
+      }
+      if (query.tail !== undefined && backlog.length > query.tail * 2 + 1024) backlog.splice(0, backlog.length - query.tail);
+    }
+    const done = !query.follow || ended || (await control.isDone());
+    if (done) for (const r of assembler.flush()) if (!past(r) && wanted(r)) backlog.push(r);
+    yield* query.tail === undefined ? backlog : backlog.slice(Math.max(0, backlog.length - query.tail));
+    if (done) return;
+    // Following: new lines as they come, until the container is done and the file drained.
+    for (;;) {
+      const lines = await reader.readAvailable();
+      for (const line of lines) {
+        for (const r of assembler.push(line)) {
+          if (past(r)) return;
+          if (wanted(r)) yield r;
+        }
+      }
+      if (lines.length === 0) {
+        if (control.signal?.aborted) return;
+        if (await control.isDone()) {
+          for (const line of await reader.readAvailable()) for (const r of assembler.push(line)) if (wanted(r)) yield r;
+          for (const r of assembler.flush()) if (wanted(r)) yield r;
+          return;
+        }
+        await reader.waitForChange(control.pollMs ?? 250, control.signal);
+      }
+    }
+  } finally {
+    await reader.close();
+  }
+}
+
+/** Reads whole lines from a file that grows (and that conmon may rotate: a new inode or a shorter file). */
+class LineReader {
+  private handle: FileHandle | undefined;
+  private ino = 0;
+  private pos = 0;
+  private rest = Buffer.alloc(0);
+
+  constructor(private readonly file: string) {}
+
+  async readAvailable(): Promise<Buffer[]> {
+    await this.reopenIfRotated();
+    if (!this.handle) return [];
+    const lines: Buffer[] = [];
+    const buf = Buffer.allocUnsafe(CHUNK);
+    for (;;) {
+      const { bytesRead } = await this.handle.read(buf, 0, CHUNK, this.pos);
+      if (bytesRead === 0) break;
+      this.pos += bytesRead;
+      let data = Buffer.concat([this.rest, buf.subarray(0, bytesRead)]);
+      for (let nl = data.indexOf(0x0a); nl >= 0; nl = data.indexOf(0x0a)) {
+        lines.push(data.subarray(0, nl));
+        data = data.subarray(nl + 1);
+      }
+      this.rest = Buffer.from(data);
+    }
+    return lines;
+  }
+
+  private async reopenIfRotated(): Promise<void> {
+    const current = await open(this.file, 'r').catch(() => undefined);
+    if (!current) return;
+    const st = await current.stat();
+    if (this.handle && st.ino === this.ino && st.size >= this.pos) {
+      await current.close();
+      return;
+    }
+    await this.handle?.close();
+    this.handle = current;
+    this.ino = st.ino;
+    this.pos = 0;
+    this.rest = Buffer.alloc(0);
+  }
+
+  /** Resolves when the file changes, after maxMs at the latest, or on abort. */
+  waitForChange(maxMs: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      let watcher: ReturnType<typeof watch> | undefined;
+      const finish = () => {
+        clearTimeout(timer);
+        watcher?.close();
+        signal?.removeEventListener('abort', finish);
+        resolve();
+      };
+      const timer = setTimeout(finish, maxMs);
+      try {
+        watcher = watch(this.file, finish);
+        watcher.on('error', finish);
+      } catch {
+        watcher = undefined; // no file yet: the timer polls
+      }
+      signal?.addEventListener('abort', finish, { once: true });
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.handle?.close();
+    this.handle = undefined;
+  }
+}

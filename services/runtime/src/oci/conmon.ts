@@ -1,0 +1,111 @@
+import { readFile, rm, stat, writeFile, mkdir } from 'node:fs/promises';
+import { watch } from 'node:fs';
+import path from 'node:path';
+import { BerthError, spawnDetached } from '@berth/kit';
+import type { ContainerMonitor, MonitorHandle, MonitorLaunch, OciRuntime } from '../domain/ports.js';
+import type { RuntimePaths } from '../paths.js';
+import { createFailure } from './create-failure.js';
+
+export interface ConmonOptions {
+  binary: string;
+  runtime: OciRuntime;
+  paths: RuntimePaths;
+  /** Rotate container.log at this size (conmon --log-size-max); 0: never. */
+  logSizeMax: number;
+  createTimeoutMs?: number;
+}
+
+/** /proc/<pid>/stat's state letter, or undefined when there is no such process. */
+async function procState(pid: number): Promise<string | undefined> {
+  const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  return text?.slice(text.lastIndexOf(')') + 2, text.lastIndexOf(')') + 3);
+}
+
+/**
+ * Launches conmon as podman does (api-version 1, k8s-file log, exit dir, socket dir), with --sync
+ * so it forks once: it is our direct child, spawned in its own session with stdio on /dev/null and
+ * unreferenced, so it outlives this service. conmon runs `<runtime> create`; the runtime writes the
+ * pid file when the container exists; we wait for that file or for conmon's death.
+ */
+export class ConmonMonitor implements ContainerMonitor {
+  constructor(private readonly opts: ConmonOptions) {}
+
+  async launch(l: MonitorLaunch): Promise<MonitorHandle> {
+    const { paths, runtime } = this.opts;
+    await mkdir(paths.runDir(l.id), { recursive: true, mode: 0o700 });
+    const args = [
+      '--api-version', '1', '-c', l.id, '-u', attachId(l.id), '-n', l.name, '-r', runtime.binary, '-b', l.bundle,
+      '-p', l.pidFile, '-l', `k8s-file:${l.logPath}`, '--exit-dir', paths.exitDir, '--socket-dir-path', paths.socketDir,
+      '--runtime-arg', `--root=${runtime.root}`, '--runtime-arg', '--log-format=json', '--runtime-arg', `--log=${l.runtimeLog}`,
+      '--sync',
+    ];
+    if (this.opts.logSizeMax > 0) args.push('--log-size-max', String(this.opts.logSizeMax));
+    if (l.tty) args.push('-t');
+    if (l.openStdin) args.push('-i');
+    const monitorPid = await spawnDetached(this.opts.binary, args, { cwd: l.bundle });
+    await writeFile(paths.monitorPidFile(l.id), `${monitorPid}\n`);
+    return this.waitForCreate(l, monitorPid);
+  }
+
+  /** The pid file appears (inotify wakes us at once), or conmon dies (checked every few ms). */
+  private async waitForCreate(l: MonitorLaunch, monitorPid: number): Promise<MonitorHandle> {
+    const deadline = Date.now() + (this.opts.createTimeoutMs ?? 30_000);
+    const changes = new AbortController();
+    let wake = () => {};
+    const watcher = watch(path.dirname(l.pidFile), { signal: changes.signal }, () => wake());
+    watcher.on('error', () => undefined); // the periodic check below still runs
+    try {
+      for (;;) {
+        const pid = await readPid(l.pidFile);
+        if (pid) return { pid, monitorPid };
+        const s = await procState(monitorPid);
+        if (s === undefined || s === 'Z' || s === 'X') throw await createFailure(l.runtimeLog, this.opts.runtime.name);
+        if (Date.now() > deadline) {
+          process.kill(monitorPid, 'SIGKILL');
+          throw new BerthError('deadline_exceeded', `${this.opts.runtime.name} create did not finish in time`);
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 10);
+          wake = () => (clearTimeout(timer), resolve());
+        });
+      }
+    } finally {
+      changes.abort();
+    }
+  }
+
+  async isAlive(monitorPid: number, id: string): Promise<boolean> {
+    if (monitorPid <= 0) return false;
+    const s = await procState(monitorPid);
+    if (s === undefined || s === 'Z' || s === 'X') return false;
+    const argv = (await readFile(`/proc/${monitorPid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    return (argv[0] ?? '').endsWith('conmon') && argv.includes(id); // not a reused pid
+  }
+
+  async exitStatus(id: string): Promise<{ code: number; atNs: bigint } | undefined> {
+    const file = this.opts.paths.exitFile(id);
+    const [text, st] = await Promise.all([readFile(file, 'utf8').catch(() => undefined), stat(file, { bigint: true }).catch(() => undefined)]);
+    if (text === undefined || !st || text.trim() === '') return undefined;
+    const code = Number.parseInt(text.trim(), 10);
+    return { code: Number.isNaN(code) ? 255 : code, atNs: st.mtimeNs };
+  }
+
+  async reset(id: string): Promise<void> {
+    const { paths } = this.opts;
+    await Promise.all([rm(paths.exitFile(id), { force: true }), rm(paths.runDir(id), { recursive: true, force: true })]);
+  }
+}
+
+/**
+ * conmon's "uuid" names the attach socket's dir, `<socket-dir>/<uuid>/attach`, which must fit
+ * sun_path (108 bytes): half the id keeps room for a long run root and is still unique enough.
+ */
+export function attachId(id: string): string {
+  return id.slice(0, 32);
+}
+
+async function readPid(file: string): Promise<number | undefined> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const pid = Number.parseInt(text.trim(), 10);
+  return pid > 0 ? pid : undefined;
+}

@@ -1,0 +1,60 @@
+import { constants } from 'node:fs';
+import { lstat, open, readlink } from 'node:fs/promises';
+import path from 'node:path';
+import { BerthError } from '@berth/kit';
+
+const MAX_LINKS = 40;
+
+/**
+ * Resolves `unsafe` inside `root` as if root were "/" (chroot semantics, like filepath-securejoin):
+ * symlinks are followed but absolute targets and ".." stay under root. The result never names a
+ * place outside root, whatever the image's symlinks say.
+ */
+export async function resolveInRoot(root: string, unsafe: string): Promise<string> {
+  const pending = unsafe.split('/').filter(Boolean);
+  const resolved: string[] = [];
+  let links = 0;
+  while (pending.length > 0) {
+    const part = pending.shift()!;
+    if (part === '.') continue;
+    if (part === '..') {
+      resolved.pop();
+      continue;
+    }
+    const candidate = path.join(root, ...resolved, part);
+    const st = await lstat(candidate).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
+      throw err;
+    });
+    if (!st?.isSymbolicLink()) {
+      resolved.push(part);
+      if (!st) resolved.push(...pending.splice(0)); // the rest does not exist: lexical is enough
+      continue;
+    }
+    if (++links > MAX_LINKS) throw new BerthError('invalid_argument', `too many symlinks resolving ${unsafe}`);
+    const target = await readlink(candidate);
+    if (target.startsWith('/')) resolved.length = 0;
+    pending.unshift(...target.split('/').filter(Boolean));
+  }
+  return path.join(root, ...resolved);
+}
+
+/** Reads a regular file inside root (see resolveInRoot); undefined when it does not exist. */
+export async function readFileInRoot(root: string, unsafe: string, maxBytes = 4 * 1024 * 1024): Promise<string | undefined> {
+  const file = await resolveInRoot(root, unsafe);
+  let handle;
+  try {
+    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) return undefined;
+    if (st.size > maxBytes) throw new BerthError('invalid_argument', `${unsafe} in the container is too large`);
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,37 @@
+import path from 'node:path';
+
+/**
+ * Where the runtime service keeps things.
+ *
+ * Persistent, `<stateRoot>/runtime/`: `runtime.db`, and per container `containers/<id>/` — the OCI
+ * bundle (config.json, rewritten at every start), the rootfs mount point, hostname/hosts/resolv.conf
+ * and `container.log` (conmon's k8s-file log). conmon also puts its ctl/winsz fifos and attach
+ * socket in the bundle, as podman's userdata dir.
+ *
+ * Volatile, `<runRoot>/runtime/` (gone with a reboot, like the containers themselves): `runc/` (the
+ * runtime's --root), `exits/` (conmon's exit files), `sockets/` (conmon's --socket-dir-path) and
+ * `containers/<id>/` (pid files, the runtime's log).
+ */
+export class RuntimePaths {
+  readonly state: string;
+  readonly run: string;
+
+  constructor(stateRoot: string, runRoot: string) {
+    this.state = path.join(stateRoot, 'runtime');
+    this.run = path.join(runRoot, 'runtime');
+  }
+
+  get db(): string { return path.join(this.state, 'runtime.db'); }
+  get runtimeRoot(): string { return path.join(this.run, 'runc'); }
+  get exitDir(): string { return path.join(this.run, 'exits'); }
+  get socketDir(): string { return path.join(this.run, 'sockets'); }
+
+  bundle(id: string): string { return path.join(this.state, 'containers', id); }
+  rootfs(id: string): string { return path.join(this.bundle(id), 'rootfs'); }
+  logFile(id: string): string { return path.join(this.bundle(id), 'container.log'); }
+  runDir(id: string): string { return path.join(this.run, 'containers', id); }
+  pidFile(id: string): string { return path.join(this.runDir(id), 'pid'); }
+  monitorPidFile(id: string): string { return path.join(this.runDir(id), 'conmon.pid'); }
+  runtimeLog(id: string): string { return path.join(this.runDir(id), 'runtime.log'); }
+  exitFile(id: string): string { return path.join(this.exitDir, id); }
+}
