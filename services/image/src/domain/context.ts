@@ -1,0 +1,30 @@
+import type { Logger } from '@berth/kit';
+import type { ContentStore } from './content-store.js';
+import type { ImageEvents } from './events.js';
+import type { ImageStore } from './image-store.js';
+import { SharedLock } from './keyed-lock.js';
+import type { RegistryClient } from './registry.js';
+import type { LayerUnpacker, Snapshotter } from './snapshotter.js';
+import type { PullLimits } from './types.js';
+
+/** Everything the image use cases work with; built once in compose.ts. */
+export interface ImageContext {
+  content: ContentStore;
+  snapshots: Snapshotter;
+  images: ImageStore;
+  unpacker: LayerUnpacker;
+  registry: RegistryClient;
+  events: ImageEvents;
+  limits: PullLimits;
+  logger: Logger;
+  locks: ImageLocks;
+}
+
+export interface ImageLocks {
+  /** Pulls share it; deleting unreferenced layers and blobs takes it alone. */
+  gc: SharedLock;
+}
+
+export function newLocks(): ImageLocks {
+  return { gc: new SharedLock() };
+}

@@ -1,0 +1,30 @@
+import type { EventPublisher } from '@berth/kit';
+
+/**
+ * The image events berth publishes, in Docker's shape. Called only after the change is durable;
+ * the publisher logs and counts its own failures and never throws.
+ */
+export class ImageEvents {
+  constructor(private readonly publisher: EventPublisher) {}
+
+  /** Actor: the familiar reference pulled ("busybox:latest"); name: its repository. */
+  pull(reference: string, name: string): Promise<void> {
+    return this.publish('pull', reference, { name });
+  }
+
+  tag(imageId: string, name: string): Promise<void> {
+    return this.publish('tag', imageId, { name });
+  }
+
+  untag(imageId: string, name: string): Promise<void> {
+    return this.publish('untag', imageId, { name });
+  }
+
+  delete(imageId: string): Promise<void> {
+    return this.publish('delete', imageId, { name: imageId });
+  }
+
+  private publish(action: string, id: string, attributes: Record<string, string>): Promise<void> {
+    return this.publisher.publish({ type: 'image', action, actor: { id, attributes } });
+  }
+}

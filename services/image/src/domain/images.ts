@@ -1,0 +1,51 @@
+import type { ImageContext } from './context.js';
+import { imageFilter, listImages, type Filters } from './list.js';
+import { findImage, viewOf } from './lookup.js';
+import { pullImage, type PullRequest } from './pull.js';
+import { pruneImages, removeImage, type PruneResult } from './remove.js';
+import { prepareSnapshot, removeSnapshot, snapshotMounts } from './snapshots.js';
+import { tagImage } from './tag.js';
+import type { ImageView, Mount, PullProgress, RemoveResult } from './types.js';
+
+/** The image service's use cases behind one object: what the gRPC layer forwards to. */
+export class Images {
+  constructor(private readonly ctx: ImageContext) {}
+
+  pull(request: PullRequest, signal: AbortSignal): AsyncIterable<PullProgress> {
+    return pullImage(this.ctx, request, signal);
+  }
+
+  get(reference: string): ImageView {
+    return viewOf(this.ctx.images, findImage(this.ctx.images, reference).image);
+  }
+
+  list(filters: Filters = {}): ImageView[] {
+    return listImages(this.ctx, filters);
+  }
+
+  tag(source: string, target: string): Promise<void> {
+    return tagImage(this.ctx, source, target);
+  }
+
+  remove(reference: string, force: boolean): Promise<RemoveResult> {
+    return removeImage(this.ctx, reference, force);
+  }
+
+  prune(all: boolean, filters: Filters = {}): Promise<PruneResult> {
+    const { dangling: _ignored, ...rest } = filters;
+    const match = imageFilter(this.ctx, rest);
+    return pruneImages(this.ctx, all, (image) => !match(viewOf(this.ctx.images, image)));
+  }
+
+  prepareSnapshot(key: string, image: string): Promise<{ mounts: Mount[]; imageId: string }> {
+    return prepareSnapshot(this.ctx, key, image);
+  }
+
+  snapshotMounts(key: string): Mount[] {
+    return snapshotMounts(this.ctx, key);
+  }
+
+  removeSnapshot(key: string): Promise<void> {
+    return removeSnapshot(this.ctx, key);
+  }
+}

@@ -1,0 +1,141 @@
+import { Attr, invalidArgument, withSpan } from '@berth/kit';
+import type { ImageContext } from './context.js';
+import { viewOf } from './lookup.js';
+import { chainIds, digestMismatch, parseImageConfig, parseManifest, sha256 } from './manifest.js';
+import { ProgressQueue, Semaphore } from './progress-queue.js';
+import { fetchSmallBlob, pullLayer, shortDigest, type Emit, type UnpackedLayer } from './pull-layer.js';
+import { canonicalString, familiarRepository, familiarString, parseReference, remoteName, withDefaultTag, type Reference } from './reference.js';
+import type { RegistryAuth } from './registry.js';
+import type { Descriptor, ImageRecord, Platform, PullProgress, RefRecord } from './types.js';
+
+export interface PullRequest {
+  reference: string;
+  platform?: Platform;
+  auth?: RegistryAuth;
+}
+
+/**
+ * Pulls an image: progress messages stream out while layers download and unpack (three at a
+ * time by default), the last message carries the image. The image and its names are recorded,
+ * and the `pull` event published, only after every layer is verified and committed.
+ */
+export function pullImage(ctx: ImageContext, request: PullRequest, signal: AbortSignal): AsyncIterable<PullProgress> {
+  const queue = new ProgressQueue<PullProgress>();
+  const run = () => ctx.locks.gc.withShared(() => runPull(ctx, request, (p) => queue.push(p), signal));
+  void withSpan('image.Pull', { [Attr.ImageRef]: request.reference }, run).then(
+    () => queue.end(),
+    (err: unknown) => queue.fail(err),
+  );
+  return queue;
+}
+
+async function runPull(ctx: ImageContext, request: PullRequest, emit: Emit, signal: AbortSignal): Promise<void> {
+  let ref = withDefaultTag(parseReference(request.reference));
+  if (ref.digest !== undefined && ref.tag !== undefined) ref = { repository: ref.repository, digest: ref.digest };
+  const { limits } = ctx;
+  const resolved = await ctx.registry.resolve(canonicalString(ref), request.platform, request.auth, signal);
+  if (resolved.manifest.length > limits.maxManifestBytes) {
+    throw invalidArgument(`manifest of ${familiarString(ref)} is larger than ${limits.maxManifestBytes} bytes`);
+  }
+  const actualManifestDigest = sha256(resolved.manifest);
+  if (actualManifestDigest !== resolved.manifestDigest) throw digestMismatch('manifest', resolved.manifestDigest, actualManifestDigest);
+  if (ref.digest !== undefined && resolved.digest !== ref.digest) throw digestMismatch(`manifest of ${familiarString(ref)}`, ref.digest, resolved.digest);
+
+  emit({ id: ref.tag ?? ref.digest ?? '', status: `Pulling from ${remoteName(ref.repository)}`, current: 0, total: 0 });
+  const manifest = parseManifest(resolved.manifest, resolved.manifestMediaType);
+  const configBytes = await fetchSmallBlob(ctx, resolved.repository, manifest.config, limits.maxConfigBytes, request.auth, signal);
+  const config = parseImageConfig(configBytes, manifest.layers.length);
+  const chains = chainIds(config.diffIds);
+
+  const sizes = await pullLayers(ctx, { repository: resolved.repository, layers: manifest.layers, diffIds: config.diffIds, chains, auth: request.auth }, emit, signal);
+  await ctx.content.put(resolved.manifest, { digest: resolved.manifestDigest, size: resolved.manifest.length });
+
+  const image: ImageRecord = {
+    id: manifest.config.digest,
+    config: configBytes,
+    manifestDigest: resolved.manifestDigest,
+    manifestMediaType: resolved.manifestMediaType,
+    size: sizes.reduce((a, b) => a + b, 0),
+    created: config.created,
+    os: config.os,
+    architecture: config.architecture,
+    variant: config.variant,
+    labels: config.labels,
+    layers: manifest.layers.map((l, i) => ({ digest: l.digest, mediaType: l.mediaType, size: l.size, diffId: config.diffIds[i]!, chainId: chains[i]! })),
+    storedAt: Date.now(),
+  };
+  const refs = namesFor(ref, resolved.digest, image.id);
+  const { previous } = ctx.images.putImage(image, refs);
+  const upToDate = previous.get(refs[0]!.name) === image.id;
+
+  await ctx.events.pull(familiarString(ref), familiarRepository(ref.repository));
+  emit({ id: '', status: `Digest: ${resolved.digest}`, current: 0, total: 0 });
+  emit({
+    id: '',
+    status: upToDate ? `Status: Image is up to date for ${familiarString(ref)}` : `Status: Downloaded newer image for ${familiarString(ref)}`,
+    current: 0,
+    total: 0,
+    image: viewOf(ctx.images, ctx.images.get(image.id)!),
+  });
+}
+
+/** The tag (when pulled by tag) first, then the repo digest. */
+function namesFor(ref: Reference, repoDigest: string, imageId: string): RefRecord[] {
+  const byDigest: RefRecord = { name: canonicalString({ repository: ref.repository, digest: repoDigest }), repository: ref.repository, digest: repoDigest, imageId };
+  if (ref.tag === undefined) return [byDigest];
+  return [{ name: canonicalString({ repository: ref.repository, tag: ref.tag }), repository: ref.repository, tag: ref.tag, imageId }, byDigest];
+}
+
+interface LayersPlan {
+  repository: string;
+  layers: Descriptor[];
+  diffIds: string[];
+  chains: string[];
+  auth: RegistryAuth | undefined;
+}
+
+/**
+ * Starts every missing layer at once (the semaphore bounds the transfers). Snapshots are committed
+ * bottom-up only after every layer is verified; the first failure cancels the rest and throws
+ * every unpacked snapshot away, so a failed pull commits nothing.
+ */
+async function pullLayers(ctx: ImageContext, plan: LayersPlan, emit: Emit, signal: AbortSignal): Promise<number[]> {
+  const existing = plan.chains.map((c) => ctx.snapshots.layerSize(c));
+  for (const [i, layer] of plan.layers.entries()) {
+    emit({ id: shortDigest(layer.digest), status: existing[i] !== undefined ? 'Already exists' : 'Pulling fs layer', current: 0, total: 0 });
+  }
+  const abort = new AbortController();
+  const onAbort = () => abort.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  const slots = new Semaphore(Math.max(1, ctx.limits.concurrency));
+  const tasks: Array<Promise<UnpackedLayer | undefined>> = [];
+  const dirs: Array<Promise<readonly string[]>> = [];
+  let firstError: unknown;
+  try {
+    for (const [i, layer] of plan.layers.entries()) {
+      const below = dirs[i - 1] ?? Promise.resolve([]);
+      const task = existing[i] !== undefined
+        ? Promise.resolve(undefined)
+        : pullLayer(ctx, { repository: plan.repository, descriptor: layer, diffId: plan.diffIds[i]!, lowers: () => below, auth: plan.auth, signal: abort.signal }, emit, slots);
+      task.catch((err: unknown) => {
+        firstError ??= err;
+        abort.abort(err);
+      });
+      tasks.push(task);
+      dirs.push(task.then(async (u) => (u ? [u.active.dir, ...(await below)] : ctx.snapshots.layerDirs(plan.chains[i]!))));
+      dirs[i]!.catch(() => undefined); // awaited by the layer above, if any; failures surface through tasks
+    }
+    const settled = await Promise.allSettled(tasks);
+    const unpacked = settled.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
+    if (firstError !== undefined) {
+      for (const u of unpacked) if (u) await ctx.snapshots.abortLayer(u.active);
+      throw firstError;
+    }
+    for (const [i, u] of unpacked.entries()) {
+      if (u) await ctx.snapshots.commitLayer(u.active, plan.chains[i]!, plan.chains[i - 1], u.size);
+    }
+    return unpacked.map((u, i) => u?.size ?? existing[i] ?? 0);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}

@@ -1,0 +1,33 @@
+import type { Platform } from './types.js';
+
+/** Credentials as the Engine API's X-Registry-Auth carries them. */
+export interface RegistryAuth {
+  username: string;
+  password: string;
+  identityToken: string;
+  registryToken: string;
+  serverAddress: string;
+}
+
+export interface Resolved {
+  /** Canonical repository, "docker.io/library/busybox" or "127.0.0.1:5000/busybox". */
+  repository: string;
+  tag: string;
+  /** Digest of what the reference names (an index for multi-platform images). */
+  digest: string;
+  manifestDigest: string;
+  manifestMediaType: string;
+  manifest: Buffer;
+}
+
+export interface BlobChunk {
+  data: Uint8Array;
+  /** Full blob size, on the first chunk. */
+  totalSize: number;
+}
+
+/** What a pull needs from the registry service. */
+export interface RegistryClient {
+  resolve(reference: string, platform: Platform | undefined, auth: RegistryAuth | undefined, signal?: AbortSignal): Promise<Resolved>;
+  fetchBlob(repository: string, digest: string, offset: number, auth: RegistryAuth | undefined, signal?: AbortSignal): AsyncIterable<BlobChunk>;
+}

@@ -1,0 +1,67 @@
+import type { Readable } from 'node:stream';
+import type { Mount } from './types.js';
+
+/** A layer snapshot being extracted: not visible to anyone until committed under its chain ID. */
+export interface ActiveLayer {
+  /** Internal id of the snapshot row. */
+  readonly id: number;
+  /** Directory the layer is unpacked into. */
+  readonly dir: string;
+}
+
+/**
+ * Overlay snapshots: one committed, read-only snapshot per layer chain ID, and one writable
+ * snapshot per container (keyed by the container ID) on top of an image's top layer.
+ */
+export interface Snapshotter {
+  /** Unpacked size of the committed layer stack `chainId`'s top layer, or undefined if absent. */
+  layerSize(chainId: string): number | undefined;
+  /** Directories of the committed layer `chainId` and all below it, topmost first. */
+  layerDirs(chainId: string): string[];
+  /**
+   * Starts a new layer. Its parent is named only at commit, so layers of one image can be
+   * unpacked at the same time, each into its own directory.
+   */
+  prepareLayer(): Promise<ActiveLayer>;
+  /**
+   * Makes the active layer visible as `chainId` on top of the committed `parent`, with unpacked
+   * size `size`. If the chain ID is committed already (a concurrent pull), the active layer is
+   * dropped and the existing one kept.
+   */
+  commitLayer(active: ActiveLayer, chainId: string, parent: string | undefined, size: number): Promise<void>;
+  /** Throws away an uncommitted layer and its files. */
+  abortLayer(active: ActiveLayer): Promise<void>;
+  /** Removes a committed layer; refuses while another snapshot is on top of it. */
+  removeLayer(chainId: string): Promise<void>;
+  /** Every committed layer's chain ID. */
+  layers(): string[];
+  /** Keys of the snapshots directly on top of layer `chainId` (layers and containers). */
+  layerChildren(chainId: string): string[];
+  /** A writable snapshot `key` on top of layer `parent` (undefined: an empty image). */
+  prepare(key: string, parent: string | undefined): Promise<Mount[]>;
+  mounts(key: string): Mount[];
+  /** Removes the writable snapshot `key`; no error if it does not exist. */
+  remove(key: string): Promise<void>;
+}
+
+/** Where and how one layer is unpacked. */
+export interface UnpackTarget {
+  dir: string;
+  /** Directories of the layers below, topmost first, once they are committed (hard links into them wait for this). */
+  lowers(): Promise<readonly string[]>;
+  /** The blob's digest, for traces. */
+  digest?: string;
+  signal?: AbortSignal;
+}
+
+export interface UnpackResult {
+  /** sha256 of the uncompressed tar, to be checked against the config's diff_ids. */
+  diffId: string;
+  /** Regular-file bytes written. */
+  size: number;
+}
+
+/** Decompresses a layer blob as it streams in and applies its tar to a snapshot directory. */
+export interface LayerUnpacker {
+  unpack(blob: Readable, mediaType: string, target: UnpackTarget): Promise<UnpackResult>;
+}

@@ -1,0 +1,47 @@
+import type { image, types } from '@berth/proto';
+import type { Filters } from '../domain/list.js';
+import type { RegistryAuth } from '../domain/registry.js';
+import type { ImageView, Mount, Platform, PullProgress } from '../domain/types.js';
+
+/** Domain ↔ proto, nothing else. */
+export function imageToProto(v: ImageView): image.Image {
+  return {
+    id: v.id,
+    repoTags: v.repoTags,
+    repoDigests: v.repoDigests,
+    created: v.created,
+    size: v.size,
+    config: v.config,
+    diffIds: v.layers.map((l) => l.diffId),
+    os: v.os,
+    architecture: v.architecture,
+    variant: v.variant,
+    labels: v.labels,
+    manifestDigest: v.manifestDigest,
+    containers: v.containers,
+    parent: '',
+  };
+}
+
+export function progressToProto(p: PullProgress): image.PullProgress {
+  return { id: p.id, status: p.status, current: p.current, total: p.total, ...(p.image && { image: imageToProto(p.image) }) };
+}
+
+export function mountToProto(m: Mount): types.Mount {
+  return { type: m.type, source: m.source, target: m.target, options: m.options };
+}
+
+export function filtersFromProto(filters: types.Filter[]): Filters {
+  const out: Filters = {};
+  for (const f of filters) (out[f.key] ??= []).push(...f.values);
+  return out;
+}
+
+export function platformFromProto(p: types.Platform | undefined): Platform | undefined {
+  if (!p || (!p.os && !p.architecture && !p.variant)) return undefined;
+  return { os: p.os, architecture: p.architecture, ...(p.variant && { variant: p.variant }) };
+}
+
+export function authFromProto(a: types.RegistryAuth | undefined): RegistryAuth | undefined {
+  return a && { ...a };
+}

@@ -1,0 +1,33 @@
+import { serve, type ServiceRegistration } from '@berth/kit';
+import { image } from '@berth/proto';
+import type { Images } from '../domain/images.js';
+import { authFromProto, filtersFromProto, imageToProto, mountToProto, platformFromProto, progressToProto } from './convert.js';
+
+/** The Images gRPC service: decode, call the domain, encode. Nothing else lives here. */
+export function imagesService(images: Images): ServiceRegistration {
+  return serve(image.ImagesService, {
+    pullImage: async function* (req, ctx) {
+      const platform = platformFromProto(req.platform);
+      const auth = authFromProto(req.auth);
+      const request = { reference: req.reference, ...(platform && { platform }), ...(auth && { auth }) };
+      for await (const progress of images.pull(request, ctx.signal)) yield progressToProto(progress);
+    },
+    getImage: async (req) => ({ image: imageToProto(images.get(req.reference)) }),
+    listImages: async (req) => ({ images: images.list(filtersFromProto(req.filters)).map(imageToProto) }),
+    tagImage: async (req) => {
+      await images.tag(req.source, req.target);
+      return {};
+    },
+    removeImage: async (req) => images.remove(req.reference, req.force),
+    pruneImages: async (req) => images.prune(req.all, filtersFromProto(req.filters)),
+    prepareSnapshot: async (req) => {
+      const { mounts, imageId } = await images.prepareSnapshot(req.key, req.image);
+      return { mounts: mounts.map(mountToProto), imageId };
+    },
+    getSnapshotMounts: async (req) => ({ mounts: images.snapshotMounts(req.key).map(mountToProto) }),
+    removeSnapshot: async (req) => {
+      await images.removeSnapshot(req.key);
+      return {};
+    },
+  });
+}

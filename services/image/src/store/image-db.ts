@@ -1,0 +1,78 @@
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+const SCHEMA_VERSION = 1;
+
+/**
+ * The image service's one SQLite database: images, names, leases (SqliteImageStore) and snapshots
+ * (OverlaySnapshotter). WAL with synchronous=FULL: a change is on disk before any event says so.
+ */
+export function openImageDb(file: string): Db {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    db.close();
+    throw new Error(`${file}: schema version ${version} is newer than this berth-image (${SCHEMA_VERSION})`);
+  }
+  if (version < SCHEMA_VERSION) {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS images (
+        id TEXT PRIMARY KEY,
+        config BLOB NOT NULL,
+        manifest_digest TEXT NOT NULL,
+        manifest_media_type TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        created TEXT NOT NULL,
+        os TEXT NOT NULL,
+        architecture TEXT NOT NULL,
+        variant TEXT NOT NULL,
+        labels TEXT NOT NULL,
+        stored_at INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS image_layers (
+        image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        digest TEXT NOT NULL,
+        media_type TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        diff_id TEXT NOT NULL,
+        chain_id TEXT NOT NULL,
+        PRIMARY KEY (image_id, idx)
+      );
+      CREATE INDEX IF NOT EXISTS image_layers_chain ON image_layers(chain_id);
+      CREATE TABLE IF NOT EXISTS refs (
+        name TEXT PRIMARY KEY,
+        repository TEXT NOT NULL,
+        tag TEXT,
+        digest TEXT,
+        image_id TEXT NOT NULL REFERENCES images(id),
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS refs_image ON refs(image_id);
+      CREATE TABLE IF NOT EXISTS leases (
+        key TEXT PRIMARY KEY,
+        image_id TEXT NOT NULL REFERENCES images(id),
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS leases_image ON leases(image_id);
+      -- key: the chain ID of a committed layer, the container ID of a writable snapshot, NULL while
+      -- a layer is being unpacked. id names the directory, keeping overlay option strings short.
+      CREATE TABLE IF NOT EXISTS snapshots (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT UNIQUE,
+        kind TEXT NOT NULL CHECK (kind IN ('active', 'layer', 'container')),
+        parent TEXT,
+        size INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS snapshots_parent ON snapshots(parent);
+      PRAGMA user_version = ${SCHEMA_VERSION};
+    `);
+  }
+  return db;
+}

@@ -1,0 +1,151 @@
+import { failedPrecondition } from '@berth/kit';
+import type { ImageStore } from '../domain/image-store.js';
+import type { ImageRecord, LayerRecord, RefRecord } from '../domain/types.js';
+import type { Db } from './image-db.js';
+
+interface ImageRow {
+  id: string;
+  config: Buffer;
+  manifest_digest: string;
+  manifest_media_type: string;
+  size: number;
+  created: string;
+  os: string;
+  architecture: string;
+  variant: string;
+  labels: string;
+  stored_at: number;
+}
+
+interface RefRow {
+  name: string;
+  repository: string;
+  tag: string | null;
+  digest: string | null;
+  image_id: string;
+}
+
+/** ImageStore on the service's SQLite database; every method is one transaction. */
+export class SqliteImageStore implements ImageStore {
+  constructor(private readonly db: Db) {}
+
+  get(id: string): ImageRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM images WHERE id = ?').get(id) as ImageRow | undefined;
+    return row && this.toRecord(row);
+  }
+
+  list(): ImageRecord[] {
+    const rows = this.db.prepare('SELECT * FROM images ORDER BY stored_at DESC, id').all() as ImageRow[];
+    return rows.map((r) => this.toRecord(r));
+  }
+
+  findByIdPrefix(hexPrefix: string): string[] {
+    const rows = this.db.prepare("SELECT id FROM images WHERE substr(id, 8, ?) = ? LIMIT 2").all(hexPrefix.length, hexPrefix) as Array<{ id: string }>;
+    return rows.map((r) => r.id);
+  }
+
+  ref(name: string): RefRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM refs WHERE name = ?').get(name) as RefRow | undefined;
+    return row && toRef(row);
+  }
+
+  refsOf(imageId: string): RefRecord[] {
+    const rows = this.db.prepare('SELECT * FROM refs WHERE image_id = ? ORDER BY created_at, name').all(imageId) as RefRow[];
+    return rows.map(toRef);
+  }
+
+  putImage(image: ImageRecord, refs: RefRecord[]): { previous: Map<string, string | undefined> } {
+    return this.db.transaction(() => {
+      const exists = this.db.prepare('SELECT 1 FROM images WHERE id = ?').get(image.id) !== undefined;
+      if (exists) {
+        this.db.prepare('UPDATE images SET manifest_digest = ?, manifest_media_type = ? WHERE id = ?').run(image.manifestDigest, image.manifestMediaType, image.id);
+      } else {
+        this.db
+          .prepare(`INSERT INTO images (id, config, manifest_digest, manifest_media_type, size, created, os, architecture, variant, labels, stored_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+          .run(image.id, image.config, image.manifestDigest, image.manifestMediaType, image.size, image.created, image.os, image.architecture, image.variant, JSON.stringify(image.labels), image.storedAt);
+        const insert = this.db.prepare('INSERT INTO image_layers (image_id, idx, digest, media_type, size, diff_id, chain_id) VALUES (?, ?, ?, ?, ?, ?, ?)');
+        image.layers.forEach((l, i) => insert.run(image.id, i, l.digest, l.mediaType, l.size, l.diffId, l.chainId));
+      }
+      const previous = new Map<string, string | undefined>();
+      for (const ref of refs) previous.set(ref.name, this.setRef(ref));
+      return { previous };
+    }).immediate();
+  }
+
+  setRef(ref: RefRecord): string | undefined {
+    const before = this.db.prepare('SELECT image_id FROM refs WHERE name = ?').get(ref.name) as { image_id: string } | undefined;
+    this.db
+      .prepare(`INSERT INTO refs (name, repository, tag, digest, image_id, created_at) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id, created_at = excluded.created_at`)
+      .run(ref.name, ref.repository, ref.tag ?? null, ref.digest ?? null, ref.imageId, Date.now());
+    return before?.image_id;
+  }
+
+  deleteRef(name: string): void {
+    this.db.prepare('DELETE FROM refs WHERE name = ?').run(name);
+  }
+
+  deleteImage(id: string): void {
+    this.db.transaction(() => {
+      if (this.leasesOf(id).length > 0) throw failedPrecondition(`image ${id} is in use by a container`);
+      this.db.prepare('DELETE FROM refs WHERE image_id = ?').run(id);
+      this.db.prepare('DELETE FROM images WHERE id = ?').run(id);
+    }).immediate();
+  }
+
+  addLease(key: string, imageId: string): void {
+    this.db.prepare('INSERT INTO leases (key, image_id, created_at) VALUES (?, ?, ?)').run(key, imageId, Date.now());
+  }
+
+  removeLease(key: string): string | undefined {
+    const row = this.db.prepare('DELETE FROM leases WHERE key = ? RETURNING image_id').get(key) as { image_id: string } | undefined;
+    return row?.image_id;
+  }
+
+  leasesOf(imageId: string): string[] {
+    return (this.db.prepare('SELECT key FROM leases WHERE image_id = ? ORDER BY created_at').all(imageId) as Array<{ key: string }>).map((r) => r.key);
+  }
+
+  referencedBlobs(): Set<string> {
+    const rows = this.db
+      .prepare(`SELECT id AS d FROM images UNION SELECT manifest_digest FROM images
+                UNION SELECT digest FROM image_layers UNION SELECT digest FROM refs WHERE digest IS NOT NULL`)
+      .all() as Array<{ d: string }>;
+    return new Set(rows.map((r) => r.d));
+  }
+
+  referencedChains(): Set<string> {
+    return new Set((this.db.prepare('SELECT DISTINCT chain_id FROM image_layers').all() as Array<{ chain_id: string }>).map((r) => r.chain_id));
+  }
+
+  private toRecord(row: ImageRow): ImageRecord {
+    const layers = this.db
+      .prepare('SELECT digest, media_type, size, diff_id, chain_id FROM image_layers WHERE image_id = ? ORDER BY idx')
+      .all(row.id) as Array<{ digest: string; media_type: string; size: number; diff_id: string; chain_id: string }>;
+    return {
+      id: row.id,
+      config: row.config,
+      manifestDigest: row.manifest_digest,
+      manifestMediaType: row.manifest_media_type,
+      size: row.size,
+      created: row.created,
+      os: row.os,
+      architecture: row.architecture,
+      variant: row.variant,
+      labels: JSON.parse(row.labels) as Record<string, string>,
+      layers: layers.map((l): LayerRecord => ({ digest: l.digest, mediaType: l.media_type, size: l.size, diffId: l.diff_id, chainId: l.chain_id })),
+      storedAt: row.stored_at,
+    };
+  }
+}
+
+function toRef(row: RefRow): RefRecord {
+  return {
+    name: row.name,
+    repository: row.repository,
+    ...(row.tag !== null && { tag: row.tag }),
+    ...(row.digest !== null && { digest: row.digest }),
+    imageId: row.image_id,
+  };
+}
