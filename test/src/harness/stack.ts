@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { startStack, launchService, type Stack } from '@berth/deploy';
 import { startRegistry, busyboxImage, pushImage, type RegistryFixture } from '@berth/fixtures';
 import { api } from './api.js';
+import { purgeNetworkState } from '@berth/network';
 import { unmountUnder } from './leaks.js';
 
 export interface TestStack {
@@ -80,6 +81,8 @@ export async function startTestStack(options: { services?: string[] } = {}): Pro
         }
       } finally {
         await stack.stop();
+        // Bridges and berth's iptables chains outlive the network service by design; a test stack removes them.
+        await purgeNetworkState(stack.config);
         await registry.stop();
         await unmountUnder(root);
         rmSync(root, { recursive: true, force: true });

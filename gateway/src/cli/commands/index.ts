@@ -1,0 +1,35 @@
+import type { AnyCommand } from '../command.js';
+import { versionCommand } from './version.js';
+import { infoCommand } from './info.js';
+import { pullCommand } from './pull.js';
+import { imagesCommand } from './images.js';
+import { tagCommand } from './tag.js';
+import { rmiCommand } from './rmi.js';
+import { runCommand } from './run.js';
+import { psCommand } from './ps.js';
+import { logsCommand } from './logs.js';
+import { stopCommand } from './stop.js';
+import { killCommand } from './kill.js';
+import { rmCommand } from './rm.js';
+import { inspectCommand } from './inspect.js';
+import { startCommand } from './start.js';
+import { waitCommand } from './wait.js';
+
+/** Every verb of the berth CLI, in the order `berth --help` lists them. */
+export const COMMANDS: readonly AnyCommand[] = [
+  runCommand,
+  psCommand,
+  pullCommand,
+  imagesCommand,
+  logsCommand,
+  startCommand,
+  stopCommand,
+  killCommand,
+  waitCommand,
+  rmCommand,
+  rmiCommand,
+  tagCommand,
+  inspectCommand,
+  infoCommand,
+  versionCommand,
+];

@@ -1,0 +1,91 @@
+import type { CliContext, Command } from '../command.js';
+import { CliError, DaemonError } from '../errors.js';
+import { pullImage } from '../pull-image.js';
+import { copyContainerOutput } from '../render/output-demux.js';
+import { familiarTagged } from '../../reference/image-reference.js';
+import { createBody, parseRunOptions, RUN_FLAGS, type RunOptions } from './run-options.js';
+import type { WaitResponse } from './wait.js';
+
+/** Docker's exit status when `run` itself fails (as opposed to the container). */
+const RUN_FAILED = 125;
+
+export const runCommand: Command<RunOptions> = {
+  name: 'run',
+  usage: 'berth run [OPTIONS] IMAGE [COMMAND] [ARG...]',
+  summary: 'Create and run a new container from an image',
+  flags: RUN_FLAGS,
+  interspersed: false,
+  minArgs: 1,
+  parse: parseRunOptions,
+  async action(o, ctx) {
+    if (o.interactive) ctx.stderr.write('WARNING: -i is not supported yet: the container gets no input\n');
+    let id: string;
+    try {
+      id = await createContainer(o, ctx);
+      if (o.detach) {
+        await ctx.client.call('POST', `/containers/${id}/start`);
+        ctx.stdout.write(`${id}\n`);
+        return 0;
+      }
+    } catch (err) {
+      throw asRunFailure(err);
+    }
+    return runInForeground(id, o, ctx);
+  },
+};
+
+/** Creates the container, pulling its image first when it is missing (or always, with --pull always). */
+async function createContainer(o: RunOptions, ctx: CliContext): Promise<string> {
+  const create = () =>
+    ctx.client.json<{ Id: string; Warnings?: string[] | null }>('POST', '/containers/create', {
+      query: { name: o.name },
+      body: createBody(o),
+    });
+  if (o.pull === 'always') await pullImage(ctx, o.image, ctx.stderr);
+  let created: { Id: string; Warnings?: string[] | null };
+  try {
+    created = await create();
+  } catch (err) {
+    if (!(err instanceof DaemonError) || err.status !== 404 || o.pull !== 'missing') throw err;
+    ctx.stderr.write(`Unable to find image '${familiarTagged(o.image)}' locally\n`);
+    await pullImage(ctx, o.image, ctx.stderr);
+    created = await create();
+  }
+  for (const w of created.Warnings ?? []) ctx.stderr.write(`WARNING: ${w}\n`);
+  return created.Id;
+}
+
+/**
+ * Start, stream the output until the container stops, then report its exit status. Ctrl-C and
+ * SIGTERM are passed on to the container, as docker's sig-proxy does.
+ */
+async function runInForeground(id: string, o: RunOptions, ctx: CliContext): Promise<number> {
+  const { client } = ctx;
+  const stopForwarding = ctx.onSignal((signal) => {
+    void client.call('POST', `/containers/${id}/kill`, { query: { signal } }).catch(() => {
+      // The container may already be gone; the wait below reports how it ended.
+    });
+  });
+  try {
+    try {
+      await client.call('POST', `/containers/${id}/start`);
+    } catch (err) {
+      if (o.rm) await client.call('DELETE', `/containers/${id}`, { query: { force: true } }).catch(() => 0);
+      throw asRunFailure(err);
+    }
+    const logs = await client.stream('GET', `/containers/${id}/logs`, { query: { follow: true, stdout: true, stderr: true } });
+    await copyContainerOutput(logs, o.tty, ctx.stdout, ctx.stderr);
+    const result = await client.json<WaitResponse>('POST', `/containers/${id}/wait`, { query: { condition: 'not-running' } });
+    if (result.Error?.Message) ctx.stderr.write(`${result.Error.Message}\n`);
+    if (o.rm) await client.call('DELETE', `/containers/${id}`, { query: { force: true } });
+    return result.StatusCode;
+  } finally {
+    stopForwarding();
+  }
+}
+
+function asRunFailure(err: unknown): unknown {
+  if (err instanceof DaemonError) return new CliError(`Error response from daemon: ${err.message}`, RUN_FAILED);
+  if (err instanceof CliError) return new CliError(err.message, RUN_FAILED);
+  return err;
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+import type { Output } from './command.js';
+import { runCli } from './cli.js';
+
+// The berth CLI process: the only place that touches process.env, argv, stdio and signals.
+const output = (stream: NodeJS.WriteStream): Output => ({
+  write: (text) => void stream.write(text),
+  isTTY: stream.isTTY === true,
+  get columns() {
+    return stream.columns ?? 80;
+  },
+});
+
+process.exitCode = await runCli(process.argv.slice(2), {
+  env: process.env,
+  stdout: output(process.stdout),
+  stderr: output(process.stderr),
+  onSignal(handler) {
+    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+    for (const s of signals) process.on(s, handler);
+    return () => signals.forEach((s) => process.off(s, handler));
+  },
+});

@@ -1,0 +1,18 @@
+import { Router } from './router.js';
+import type { RouteDeps } from './routes/route-deps.js';
+import { systemRoutes } from './routes/system-routes.js';
+import { imageRoutes } from './routes/image-routes.js';
+import { containerRoutes } from './routes/container-routes.js';
+import { containerLifecycleRoutes } from './routes/container-lifecycle-routes.js';
+import { containerStreamRoutes } from './routes/container-stream-routes.js';
+
+/** Every Engine API route berth serves, in match order. */
+export function engineApiRouter(deps: RouteDeps): Router {
+  const router = new Router();
+  systemRoutes(router, deps);
+  imageRoutes(router, deps);
+  containerRoutes(router, deps);
+  containerLifecycleRoutes(router, deps);
+  containerStreamRoutes(router, deps);
+  return router;
+}
