@@ -4,6 +4,8 @@ export const Attr = {
   RpcMethod: 'rpc.method',
   ContainerId: 'berth.container.id',
   ContainerName: 'berth.container.name',
+  ExecId: 'berth.exec.id',
+  VolumeName: 'berth.volume.name',
   ImageRef: 'berth.image.ref',
   ImageId: 'berth.image.id',
   Digest: 'berth.digest',

@@ -25,11 +25,11 @@ function bindAbort(call: { cancel(): void }, signal?: AbortSignal) {
   else signal.addEventListener('abort', () => call.cancel(), { once: true });
 }
 
-async function* iterate<T>(stream: AsyncIterable<T>): AsyncIterable<T> {
+async function* iterate<T>(stream: AsyncIterable<T>, path: string): AsyncIterable<T> {
   try {
     for await (const msg of stream) yield msg;
   } catch (err) {
-    throw fromServiceError(err as grpc.ServiceError);
+    throw fromServiceError(err as grpc.ServiceError, path);
   }
 }
 
@@ -52,7 +52,7 @@ function method(client: grpc.Client, def: MethodDef) {
     return (req: unknown, options?: CallOptions) =>
       new Promise((resolve, reject) => {
         const call = client.makeUnaryRequest(def.path, ser, de, req, metadata(), callOptions(options), (err, res) =>
-          err ? reject(fromServiceError(err)) : resolve(res),
+          err ? reject(fromServiceError(err, def.path)) : resolve(res),
         );
         bindAbort(call, options?.signal);
       });
@@ -61,14 +61,14 @@ function method(client: grpc.Client, def: MethodDef) {
     return (req: unknown, options?: CallOptions) => {
       const call = client.makeServerStreamRequest(def.path, ser, de, req, metadata(), callOptions(options));
       bindAbort(call, options?.signal);
-      return iterate(call);
+      return iterate(call, def.path);
     };
   }
   if (def.requestStream && !def.responseStream) {
     return (reqs: AsyncIterable<unknown>, options?: CallOptions) =>
       new Promise((resolve, reject) => {
         const call = client.makeClientStreamRequest(def.path, ser, de, metadata(), callOptions(options), (err, res) =>
-          err ? reject(fromServiceError(err)) : resolve(res),
+          err ? reject(fromServiceError(err, def.path)) : resolve(res),
         );
         bindAbort(call, options?.signal);
         pump(reqs, call).catch(reject);
@@ -80,7 +80,7 @@ function method(client: grpc.Client, def: MethodDef) {
     pump(reqs, call).catch(() => {
       /* the response stream reports the failure to the caller */
     });
-    return iterate(call);
+    return iterate(call, def.path);
   };
 }
 

@@ -6,7 +6,7 @@ import { SpanKind, SpanStatusCode, context as otelContext, trace } from '@opente
 import type { Logger } from 'pino';
 import { health } from '@berth/proto';
 import { BerthError, ErrorKind, errorKind } from './errors.js';
-import { kindToStatus } from './grpc-status.js';
+import { kindToStatus, BERTH_KIND_HEADER } from './grpc-status.js';
 import { extractTraceContext, startSpan } from './telemetry.js';
 import { Attr } from './attributes.js';
 import { serverCredentials } from './grpc-tls.js';
@@ -62,12 +62,15 @@ function methodName(p: string): string {
 /** Turns any thrown value into a gRPC error: BerthErrors keep kind and message; the rest is hidden. */
 function toGrpcError(err: unknown, logger: Logger, method: string): Partial<grpc.StatusObject> {
   const kind = errorKind(err);
+  // Marks the status as sent by a berth handler, so clients can tell it from transport failures.
+  const metadata = new grpc.Metadata();
+  metadata.set(BERTH_KIND_HEADER, kind);
   if (kind === ErrorKind.Internal) {
     const ref = randomBytes(6).toString('hex');
     logger.error({ err, method, ref }, 'internal error');
-    return { code: grpc.status.INTERNAL, details: `internal error (reference ${ref})` };
+    return { code: grpc.status.INTERNAL, details: `internal error (reference ${ref})`, metadata };
   }
-  return { code: kindToStatus(kind), details: (err as Error).message };
+  return { code: kindToStatus(kind), details: (err as Error).message, metadata };
 }
 
 function wrap(def: { path: string; requestStream: boolean; responseStream: boolean }, fn: Function, service: string, logger: Logger) {

@@ -23,10 +23,28 @@ export function kindToStatus(kind: ErrorKind): status {
   return toStatus[kind];
 }
 
-/** A gRPC error from a remote call, as the BerthError the remote side threw. */
-export function fromServiceError(err: ServiceError | Error): BerthError {
+/** Trailer a berth server sets on every error status it sends. */
+export const BERTH_KIND_HEADER = 'berth-error-kind';
+
+/** "/berth.runtime.v1.Containers/ListContainers" → "the runtime service". */
+function serviceOf(method: string): string {
+  const pkg = method.split('/')[1] ?? '';
+  const name = pkg.split('.')[1];
+  return name ? `the ${name} service` : 'a berth service';
+}
+
+/**
+ * A gRPC error from a remote call, as the BerthError the remote side threw. Failures of the
+ * transport itself (no server, connection reset) carry no berth trailer: they become
+ * `unavailable` with a message that names the service, not a socket path.
+ */
+export function fromServiceError(err: ServiceError | Error, method = ''): BerthError {
   const code = (err as ServiceError).code;
   if (typeof code !== 'number') return new BerthError(ErrorKind.Internal, err.message, { cause: err });
+  const sentByBerth = ((err as ServiceError).metadata?.get(BERTH_KIND_HEADER) ?? []).length > 0;
+  if (!sentByBerth && code !== status.CANCELLED && code !== status.DEADLINE_EXCEEDED) {
+    return new BerthError(ErrorKind.Unavailable, `${serviceOf(method)} is unavailable`, { cause: err });
+  }
   const kind = fromStatus.get(code) ?? ErrorKind.Internal;
   const details = (err as ServiceError).details || err.message;
   return new BerthError(code === status.UNKNOWN ? ErrorKind.Internal : kind, details, { cause: err });

@@ -77,6 +77,21 @@ test('unary, server stream, error kinds and trace context over a unix socket', a
   assert.equal(serverSpan.spanContext().traceId, root.spanContext().traceId);
 });
 
+test('a dead server is `unavailable`, named by service, with no socket path', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kit-grpc-'));
+  const client = createClient(registry.RegistryService, `unix://${dir}/gone.sock`);
+  try {
+    await assert.rejects(client.statBlob({ repository: 'r', digest: 'd' }), (err) => {
+      assert.equal(errorKind(err), 'unavailable');
+      assert.equal((err as Error).message, 'the registry service is unavailable');
+      return true;
+    });
+  } finally {
+    client.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('waitForHealthy sees the built-in health service, and fails fast for a dead address', async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kit-grpc-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));

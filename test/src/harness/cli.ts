@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +40,7 @@ export function berth(socket: string, args: string[], options: { timeoutMs?: num
 }
 
 const dockerConfig = mkdtempSync(path.join(os.tmpdir(), 'berth-docker-config-'));
+process.on('exit', () => rmSync(dockerConfig, { recursive: true, force: true }));
 
 /** The stock docker CLI (v28) against berth's socket. */
 export function docker(socket: string, args: string[], options: { timeoutMs?: number; input?: string } = {}): Promise<CliResult> {
