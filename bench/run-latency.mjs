@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { writeOciLayout } from '@berth/fixtures';
+import { writeOciLayout, busyboxImage } from '@berth/fixtures';
 import { benchStack, hyperfine, table } from './lib.mjs';
 
 const runs = Number(process.argv[2] ?? 30);
@@ -14,7 +14,10 @@ const b = await benchStack();
 const work = mkdtempSync(path.join(os.tmpdir(), 'berth-bench-runc-'));
 try {
   // The same image as a runc bundle.
-  await writeOciLayout(path.join(work, 'layout'), b.image, 'latest');
+  // umoci reads OCI layouts: the same busybox content, in OCI format.
+  const oci = await busyboxImage({ format: 'oci' });
+  await writeOciLayout(path.join(work, 'layout'), oci, 'latest');
+  await oci.dispose();
   execFileSync('umoci', ['unpack', '--image', `${path.join(work, 'layout')}:latest`, path.join(work, 'bundle')], { stdio: 'ignore' });
   const cfgPath = path.join(work, 'bundle', 'config.json');
   const cfg = JSON.parse(readFileSync(cfgPath, 'utf8'));

@@ -4,14 +4,14 @@ import {
   referenceString,
   withDefaultTag as tagged,
   type Reference,
-} from '@berth/registry';
+} from '@berth/registry/reference';
 
 /**
  * Image references as the gateway and the CLI need them. The grammar and normalisation are the
  * registry package's (Docker's distribution/reference rules, with Docker's error messages); this
  * module adds the Engine API's ways of naming images: `fromImage` + `tag` for a pull, image IDs.
  */
-export type { Reference } from '@berth/registry';
+export type { Reference } from '@berth/registry/reference';
 
 /** Parses and normalises; `invalid_argument` ("invalid reference format…") when it is not a reference. */
 export function parseImageRef(input: string): Reference {

@@ -2,7 +2,7 @@ import { UsageError } from '../errors.js';
 import type { Command } from '../command.js';
 import { pullImage } from '../pull-image.js';
 import { parseImageRef, referenceString } from '../../reference/image-reference.js';
-import { withDefaultTag } from '@berth/registry';
+import { withDefaultTag } from '@berth/registry/reference';
 
 interface PullOptions {
   image: string;

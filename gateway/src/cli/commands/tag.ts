@@ -2,7 +2,7 @@ import { UsageError } from '../errors.js';
 import type { Command } from '../command.js';
 import { pathName } from '../engine-client.js';
 import { parseImageRef } from '../../reference/image-reference.js';
-import { familiarName } from '@berth/registry';
+import { familiarName } from '@berth/registry/reference';
 
 interface TagOptions {
   source: string;

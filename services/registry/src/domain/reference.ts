@@ -1,4 +1,4 @@
-import { BerthError } from '@berth/kit';
+import { BerthError } from '@berth/kit/errors';
 
 /**
  * Image references as Docker parses them (github.com/distribution/reference): the grammar,
