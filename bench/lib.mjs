@@ -15,7 +15,7 @@ export async function benchStack() {
     BERTH_RUN_ROOT: path.join(root, 'run'),
     BERTH_CGROUP_PARENT: 'berth-bench',
     BERTH_BRIDGE_NAME: 'berthbench0',
-    BERTH_BRIDGE_SUBNET: '10.250.0.0/16',
+    BERTH_BRIDGE_SUBNET: '10.200.0.0/16', // clear of the service pools (10.201–209), e2e stacks (10.210–249) and network tests (10.25x)
     BERTH_LOG_LEVEL: 'warn',
     BERTH_CONFIG: path.join(root, 'none.toml'),
   };
