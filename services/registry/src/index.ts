@@ -1,18 +1,31 @@
 import { serve, startGrpcServer, type BerthConfig, type ServiceDeps } from '@berth/kit';
 import { registry } from '@berth/proto';
-import { registryOptions } from './config.js';
+import { registrySettings, type RegistryStartOptions } from './config.js';
 import { Registry } from './domain/registry.js';
 import { registryHandlers } from './grpc/registry-service.js';
+import { startProxyServer, type ProxyServer } from './proxy/proxy-server.js';
+
+export interface RegistryService {
+  /** The gRPC address. */
+  address: string;
+  /** The pull-through proxy's HTTP address ("127.0.0.1:PORT"), when one is configured. */
+  proxyAddress?: string;
+  close(): Promise<void>;
+}
 
 /**
- * Starts the registry service (an OCI distribution client) on `config.addresses.registry`.
- * It publishes no events of its own: the image service announces pulls.
+ * Starts the registry service (an OCI distribution client) on `config.addresses.registry`, and
+ * the pull-through proxy when `[registry.proxy] address` (or `options.proxy.address`) is set.
+ * It publishes no events of its own: the image service announces pulls and pushes.
  */
-export async function start(config: BerthConfig, deps: ServiceDeps): Promise<{ address: string; close(): Promise<void> }> {
+export async function start(config: BerthConfig, deps: ServiceDeps, options: RegistryStartOptions = {}): Promise<RegistryService> {
   const logger = deps.logger;
-  const reg = new Registry({ ...registryOptions(config), logger: logger.child({ component: 'distribution' }) });
+  const settings = registrySettings(config, options);
+  const reg = new Registry({ ...settings.client, logger: logger.child({ component: 'distribution' }) });
   const address = config.addresses.registry;
+  let proxy: ProxyServer | undefined;
   try {
+    if (settings.proxy) proxy = await startProxyServer({ settings: settings.proxy, client: settings.client, logger });
     const server = await startGrpcServer({
       name: 'registry',
       address,
@@ -22,12 +35,14 @@ export async function start(config: BerthConfig, deps: ServiceDeps): Promise<{ a
     });
     return {
       address: server.address,
+      ...(proxy && { proxyAddress: proxy.address }),
       async close() {
-        await server.close();
+        await Promise.all([server.close(), proxy?.close()]);
         reg.close();
       },
     };
   } catch (err) {
+    await proxy?.close();
     reg.close();
     throw err;
   }
@@ -56,3 +71,6 @@ export { Registry } from './domain/registry.js';
 export type { Credentials } from './domain/auth.js';
 export type { Resolved, ResolveOptions } from './domain/resolver.js';
 export type { BlobStream } from './domain/blob-reader.js';
+export type { BlobSource, PushOutcome } from './domain/blob-pusher.js';
+export type { SearchResult } from './domain/searcher.js';
+export type { ProxySettings, RegistryStartOptions } from './config.js';

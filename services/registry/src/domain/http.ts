@@ -1,13 +1,21 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { BerthError } from '@berth/kit';
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** One HTTP exchange as the registry client needs it. */
 export interface HttpRequest {
-  method: 'GET' | 'HEAD' | 'POST';
+  method: HttpMethod;
   url: URL;
   headers?: Record<string, string>;
-  body?: Buffer;
+  /**
+   * Bytes (sent with their Content-Length), or a one-shot stream (the caller sets Content-Length;
+   * without it the body goes chunked). A stream cannot be replayed: no redirects are followed.
+   */
+  body?: Buffer | Readable;
   signal?: AbortSignal;
   /** Time allowed until the response headers arrive. */
   timeoutMs: number;
@@ -55,10 +63,12 @@ export class HttpAgents {
 export async function send(agents: HttpAgents, req: HttpRequest): Promise<HttpResponse> {
   let url = req.url;
   let headers = { ...req.headers };
+  // Only reads follow redirects: an upload's body cannot be sent twice.
+  const follow = req.method === 'GET' || req.method === 'HEAD';
   for (let hop = 0; ; hop++) {
     const res = await sendOnce(agents, { ...req, url, headers });
     const location = res.headers.location;
-    if (![301, 302, 303, 307, 308].includes(res.status) || !location) return res;
+    if (!follow || ![301, 302, 303, 307, 308].includes(res.status) || !location) return res;
     res.body.resume();
     if (hop >= MAX_REDIRECTS) throw new TransportError(`${req.method} "${req.url.href}": stopped after ${MAX_REDIRECTS} redirects`);
     const next = new URL(location, url);
@@ -81,15 +91,48 @@ function sendOnce(agents: HttpAgents, req: HttpRequest): Promise<HttpResponse> {
     if (req.signal?.aborted) return reject(cancelled(req.signal));
     const request = (isHttps ? https : http).request(req.url, {
       method: req.method,
-      headers: { 'user-agent': 'berth/0.1', ...req.headers, ...(req.body && { 'content-length': String(req.body.length) }) },
+      headers: {
+        'user-agent': 'berth/0.1',
+        ...req.headers,
+        ...(Buffer.isBuffer(req.body) && { 'content-length': String(req.body.length) }),
+      },
       agent,
-      signal: req.signal,
     });
-    const headerTimer = setTimeout(
-      () => request.destroy(new TransportError(`${what}: no response within ${req.timeoutMs} ms`)),
-      req.timeoutMs,
-    );
+    // The caller's signal is wired by hand, not with http.request's `signal`, and unwired when the
+    // exchange ends: Node's own wiring outlives the exchange and, once the keep-alive socket is
+    // someone else's, destroys it with an error nobody listens to.
+    let response: http.IncomingMessage | undefined;
+    const onAbort = () => {
+      const err = cancelled(req.signal!);
+      if (response) response.destroy(err);
+      else request.destroy(err);
+    };
+    const unwire = () => req.signal?.removeEventListener('abort', onAbort);
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+    // The registry answers once the body is in: an upload's clock starts when its last byte left,
+    // and until then the upload may only stall for the idle timeout.
+    const streamed = req.body instanceof Readable;
+    let headerTimer: NodeJS.Timeout | undefined;
+    const startHeaderTimer = () => {
+      headerTimer = setTimeout(
+        () => request.destroy(new TransportError(`${what}: no response within ${req.timeoutMs} ms`)),
+        req.timeoutMs,
+      );
+    };
+    const onStall = () => request.destroy(new TransportError(`${what}: upload stalled for ${req.idleTimeoutMs} ms`));
+    if (streamed) {
+      request.setTimeout(req.idleTimeoutMs, onStall);
+      request.once('finish', startHeaderTimer);
+    } else {
+      startHeaderTimer();
+    }
     request.once('response', (body) => {
+      response = body;
+      body.once('close', unwire);
+      if (streamed) {
+        request.off('timeout', onStall);
+        request.setTimeout(0);
+      }
       clearTimeout(headerTimer);
       // Keep-alive sockets serve many responses: add and remove our own listener each time.
       const socket = body.socket;
@@ -104,13 +147,24 @@ function sendOnce(agents: HttpAgents, req: HttpRequest): Promise<HttpResponse> {
       body.once('close', clear);
       resolve({ status: body.statusCode ?? 0, headers: body.headers, url: req.url, body });
     });
-    request.once('error', (err) => {
+    // Why an upload body failed (a wrong digest, say) matters more than the socket error it causes.
+    let bodyError: unknown;
+    if (req.body instanceof Readable) req.body.once('error', (err) => (bodyError = err));
+    // `on`, not `once`: a late second error must find a listener; the first one settled the promise.
+    request.on('error', (err) => {
       clearTimeout(headerTimer);
+      unwire();
       if (req.signal?.aborted) reject(cancelled(req.signal));
+      else if (bodyError instanceof BerthError) reject(bodyError);
       else if (err instanceof BerthError) reject(err);
       else reject(new TransportError(`${what}: ${(err as Error).message}`, err));
     });
-    request.end(req.body);
+    if (req.body instanceof Readable) {
+      // A failing source aborts the request; the 'error' handler above reports it.
+      pipeline(req.body, request).catch((err: Error) => request.destroy(err));
+    } else {
+      request.end(req.body);
+    }
   });
 }
 

@@ -1,6 +1,7 @@
+import { Readable } from 'node:stream';
 import type { Logger } from '@berth/kit';
 import { Authorizer, type Credentials } from './auth.js';
-import { discard, HttpAgents, send, TransportError, type HttpResponse } from './http.js';
+import { discard, HttpAgents, send, TransportError, type HttpMethod, type HttpResponse } from './http.js';
 import type { InsecureRegistries } from './insecure.js';
 import { DEFAULT_RETRY, isRetryableStatus, pause, retryDelay, backoffDelay, type RetryPolicy } from './retry.js';
 
@@ -16,10 +17,17 @@ export interface Endpoint {
 }
 
 export interface RegistryRequest {
-  method: 'GET' | 'HEAD';
+  method: HttpMethod;
   /** Path after `/v2`, with any query: `/library/busybox/manifests/latest`. */
   path: string;
+  /**
+   * A URL the registry handed out (an upload's `Location`), absolute or relative to the
+   * registry; replaces base + path. Credentials go only to the registry's own origin.
+   */
+  location?: string;
   headers?: Record<string, string>;
+  /** A Buffer is re-sent on retries; a stream is sent once (no retry, no second try after a 401). */
+  body?: Buffer | Readable;
   /** Token scopes: `repository:library/busybox:pull`. */
   scopes: string[];
   creds?: Credentials;
@@ -63,8 +71,10 @@ export class RegistryTransport {
   }
 
   async request(ep: Endpoint, req: RegistryRequest): Promise<HttpResponse> {
-    // A failing mirror is skipped at once: the registry itself is the next endpoint anyway.
-    const attempts = ep.mirror ? 1 : this.retry.attempts;
+    // A failing mirror is skipped at once: the registry itself is the next endpoint anyway. A
+    // streamed body cannot be sent twice, and a PATCH may have been half applied.
+    const once = ep.mirror || req.body instanceof Readable || req.method === 'PATCH';
+    const attempts = once ? 1 : this.retry.attempts;
     for (let attempt = 0; ; attempt++) {
       const last = attempt + 1 >= attempts;
       try {
@@ -115,11 +125,14 @@ export class RegistryTransport {
   /** One request, answered once more with credentials when the registry challenges it. */
   private async authorized(base: string, insecureTls: boolean, req: RegistryRequest): Promise<HttpResponse> {
     const key = base;
+    const url = req.location ? new URL(req.location, base) : new URL(base + req.path);
+    const ownOrigin = url.origin === new URL(base).origin;
     const go = (authorization: string | undefined) =>
       send(this.agents, {
         method: req.method,
-        url: new URL(base + req.path),
-        headers: { ...req.headers, ...(authorization && { authorization }) },
+        url,
+        headers: { ...req.headers, ...(authorization && ownOrigin && { authorization }) },
+        body: req.body,
         signal: req.signal,
         timeoutMs: this.timeoutMs,
         idleTimeoutMs: this.idleTimeoutMs,
@@ -127,7 +140,7 @@ export class RegistryTransport {
       });
     const first = await this.authorizer.authorization(key, req.scopes, req.creds);
     const res = await go(first);
-    if (res.status !== 401) return res;
+    if (res.status !== 401 || req.body instanceof Readable) return res;
     const usable = this.authorizer.noteChallenge(key, res.headers['www-authenticate']);
     if (first) this.authorizer.invalidate(key, req.scopes, req.creds);
     const next = usable ? await this.authorizer.authorization(key, req.scopes, req.creds) : undefined;

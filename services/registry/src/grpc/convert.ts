@@ -2,6 +2,7 @@ import type { registry, types } from '@berth/proto';
 import type { Credentials } from '../domain/auth.js';
 import type { Platform } from '../domain/platform.js';
 import type { Resolved } from '../domain/resolver.js';
+import type { SearchResult } from '../domain/searcher.js';
 
 /** Engine API credentials → domain credentials; only the fields that are set. */
 export function credsFromProto(auth: types.RegistryAuth | undefined): Credentials | undefined {
@@ -34,4 +35,14 @@ export function resolvedToProto(r: Resolved): registry.ResolveResponse {
     manifest: r.manifest,
     platform: platformToProto(r.platform),
   };
+}
+
+export function filtersFromProto(filters: types.Filter[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const f of filters) (out[f.key] ??= []).push(...f.values);
+  return out;
+}
+
+export function searchResultToProto(r: SearchResult): registry.SearchResult {
+  return { name: r.name, description: r.description, starCount: r.starCount, isOfficial: r.isOfficial, isAutomated: r.isAutomated };
 }

@@ -20,13 +20,16 @@ export interface RegistryProxy {
  */
 export async function startRegistryProxy(upstreamHost: string, intercept: Intercept = () => false): Promise<RegistryProxy> {
   const seen: string[] = [];
+  let host = '';
   const [upHost, upPort] = upstreamHost.split(':') as [string, string];
   const server = http.createServer((req, res) => {
     seen.push(`${req.method} ${req.url}`);
     void (async () => {
       if (await intercept(req, res)) return;
       const { authorization: _auth, ...headers } = req.headers;
-      const out = http.request({ host: upHost, port: Number(upPort), method: req.method, path: req.url, headers: { ...headers, host: upstreamHost } }, (up) => {
+      // Upload URLs the registry hands out point back at this proxy, so uploads pass through it too.
+      const forwarded = { 'x-forwarded-host': host, 'x-forwarded-proto': 'http' };
+      const out = http.request({ host: upHost, port: Number(upPort), method: req.method, path: req.url, headers: { ...headers, ...forwarded, host: upstreamHost } }, (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
       });
@@ -35,7 +38,7 @@ export async function startRegistryProxy(upstreamHost: string, intercept: Interc
     })().catch(() => res.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     host,
     seen,
@@ -84,11 +87,13 @@ export async function startTokenAuthProxy(upstreamHost: string, opts: TokenAuthO
       json(res, 200, { [field]: token, expires_in: 300, issued_at: new Date().toISOString() });
       return true;
     }
-    const repo = /^\/v2\/(.+)\/(?:manifests|blobs|tags)\//.exec(url.pathname)?.[1];
-    const scope = repo ? `repository:${repo}:pull` : undefined;
+    const repo = /^\/v2\/(.+?)\/(?:manifests|blobs|tags)\//.exec(url.pathname)?.[1];
+    const action = req.method === 'GET' || req.method === 'HEAD' ? 'pull' : 'push';
+    const scope = repo ? `repository:${repo}:${action === 'pull' ? 'pull' : 'pull,push'}` : undefined;
     const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     const granted = given ? tokens.get(given) : undefined;
-    if (granted && (!scope || granted.includes(scope))) return false;
+    const covers = (g: string) => g.startsWith(`repository:${repo}:`) && g.slice(`repository:${repo}:`.length).split(',').includes(action);
+    if (granted && (!scope || granted.some(covers))) return false;
     res.setHeader('www-authenticate', `Bearer realm="${realm}",service="berth-test"${scope ? `,scope="${scope}"` : ''}`);
     json(res, 401, { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] });
     return true;

@@ -13,6 +13,8 @@ import {
   type ClientOptions,
   type ClientReadableStream,
   type ClientUnaryCall,
+  type ClientWritableStream,
+  type handleClientStreamingCall,
   type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
@@ -117,6 +119,73 @@ export interface LoginRequest {
 export interface LoginResponse {
   status: string;
   identityToken: string;
+}
+
+export interface BlobExistsRequest {
+  repository: string;
+  digest: string;
+  auth?: RegistryAuth | undefined;
+}
+
+export interface BlobExistsResponse {
+  exists: boolean;
+  size: number;
+}
+
+export interface MountBlobRequest {
+  /** Target repository, e.g. "127.0.0.1:5000/app". */
+  repository: string;
+  digest: string;
+  /** Source repository in the same registry, e.g. "127.0.0.1:5000/base". */
+  fromRepository: string;
+  auth?: RegistryAuth | undefined;
+}
+
+export interface MountBlobResponse {
+  mounted: boolean;
+}
+
+export interface PushBlobHeader {
+  repository: string;
+  digest: string;
+  size: number;
+  /**
+   * 0: monolithic upload (POST, then one PUT ?digest= with the bytes); otherwise chunked
+   * (PATCH with Content-Range per chunk_size bytes, then PUT ?digest=). At most 64 MiB.
+   */
+  chunkSize: number;
+  /** Repositories of the same registry to try a cross-repository mount from, in order. */
+  mountFrom: string[];
+  /** Upload even when the registry already has the blob. */
+  force: boolean;
+  auth?: RegistryAuth | undefined;
+}
+
+export interface PushBlobRequest {
+  /** Set on the first message only. */
+  header?: PushBlobHeader | undefined;
+  data: Buffer;
+}
+
+export interface PushBlobResponse {
+  digest: string;
+  size: number;
+  /** "uploaded", "exists" (skipped: the registry had it) or "mounted". */
+  outcome: string;
+}
+
+export interface PushManifestRequest {
+  repository: string;
+  /** A tag, or the manifest's own digest. */
+  reference: string;
+  mediaType: string;
+  content: Buffer;
+  auth?: RegistryAuth | undefined;
+}
+
+export interface PushManifestResponse {
+  digest: string;
+  mediaType: string;
 }
 
 function createBaseResolveRequest(): ResolveRequest {
@@ -1002,6 +1071,559 @@ export const LoginResponse: MessageFns<LoginResponse> = {
   },
 };
 
+function createBaseBlobExistsRequest(): BlobExistsRequest {
+  return { repository: "", digest: "", auth: undefined };
+}
+
+export const BlobExistsRequest: MessageFns<BlobExistsRequest> = {
+  encode(message: BlobExistsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.repository !== "") {
+      writer.uint32(10).string(message.repository);
+    }
+    if (message.digest !== "") {
+      writer.uint32(18).string(message.digest);
+    }
+    if (message.auth !== undefined) {
+      RegistryAuth.encode(message.auth, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BlobExistsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseBlobExistsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.repository = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.digest = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.auth = RegistryAuth.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseBlobExistsResponse(): BlobExistsResponse {
+  return { exists: false, size: 0 };
+}
+
+export const BlobExistsResponse: MessageFns<BlobExistsResponse> = {
+  encode(message: BlobExistsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.exists !== false) {
+      writer.uint32(8).bool(message.exists);
+    }
+    if (message.size !== 0) {
+      writer.uint32(16).int64(message.size);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BlobExistsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseBlobExistsResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.exists = reader.bool();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.size = longToNumber(reader.int64());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseMountBlobRequest(): MountBlobRequest {
+  return { repository: "", digest: "", fromRepository: "", auth: undefined };
+}
+
+export const MountBlobRequest: MessageFns<MountBlobRequest> = {
+  encode(message: MountBlobRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.repository !== "") {
+      writer.uint32(10).string(message.repository);
+    }
+    if (message.digest !== "") {
+      writer.uint32(18).string(message.digest);
+    }
+    if (message.fromRepository !== "") {
+      writer.uint32(26).string(message.fromRepository);
+    }
+    if (message.auth !== undefined) {
+      RegistryAuth.encode(message.auth, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MountBlobRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseMountBlobRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.repository = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.digest = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.fromRepository = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.auth = RegistryAuth.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseMountBlobResponse(): MountBlobResponse {
+  return { mounted: false };
+}
+
+export const MountBlobResponse: MessageFns<MountBlobResponse> = {
+  encode(message: MountBlobResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.mounted !== false) {
+      writer.uint32(8).bool(message.mounted);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MountBlobResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseMountBlobResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.mounted = reader.bool();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBasePushBlobHeader(): PushBlobHeader {
+  return { repository: "", digest: "", size: 0, chunkSize: 0, mountFrom: [], force: false, auth: undefined };
+}
+
+export const PushBlobHeader: MessageFns<PushBlobHeader> = {
+  encode(message: PushBlobHeader, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.repository !== "") {
+      writer.uint32(10).string(message.repository);
+    }
+    if (message.digest !== "") {
+      writer.uint32(18).string(message.digest);
+    }
+    if (message.size !== 0) {
+      writer.uint32(24).int64(message.size);
+    }
+    if (message.chunkSize !== 0) {
+      writer.uint32(32).int64(message.chunkSize);
+    }
+    for (const v of message.mountFrom) {
+      writer.uint32(42).string(v!);
+    }
+    if (message.force !== false) {
+      writer.uint32(48).bool(message.force);
+    }
+    if (message.auth !== undefined) {
+      RegistryAuth.encode(message.auth, writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PushBlobHeader {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBasePushBlobHeader();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.repository = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.digest = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.size = longToNumber(reader.int64());
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.chunkSize = longToNumber(reader.int64());
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.mountFrom.push(reader.string());
+          continue;
+        }
+        case 6: {
+          if (tag !== 48) {
+            break;
+          }
+
+          message.force = reader.bool();
+          continue;
+        }
+        case 7: {
+          if (tag !== 58) {
+            break;
+          }
+
+          message.auth = RegistryAuth.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBasePushBlobRequest(): PushBlobRequest {
+  return { header: undefined, data: Buffer.alloc(0) };
+}
+
+export const PushBlobRequest: MessageFns<PushBlobRequest> = {
+  encode(message: PushBlobRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      PushBlobHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(18).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PushBlobRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBasePushBlobRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.header = PushBlobHeader.decode(reader, reader.uint32());
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.data = Buffer.from(reader.bytes());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBasePushBlobResponse(): PushBlobResponse {
+  return { digest: "", size: 0, outcome: "" };
+}
+
+export const PushBlobResponse: MessageFns<PushBlobResponse> = {
+  encode(message: PushBlobResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.digest !== "") {
+      writer.uint32(10).string(message.digest);
+    }
+    if (message.size !== 0) {
+      writer.uint32(16).int64(message.size);
+    }
+    if (message.outcome !== "") {
+      writer.uint32(26).string(message.outcome);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PushBlobResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBasePushBlobResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.digest = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.size = longToNumber(reader.int64());
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.outcome = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBasePushManifestRequest(): PushManifestRequest {
+  return { repository: "", reference: "", mediaType: "", content: Buffer.alloc(0), auth: undefined };
+}
+
+export const PushManifestRequest: MessageFns<PushManifestRequest> = {
+  encode(message: PushManifestRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.repository !== "") {
+      writer.uint32(10).string(message.repository);
+    }
+    if (message.reference !== "") {
+      writer.uint32(18).string(message.reference);
+    }
+    if (message.mediaType !== "") {
+      writer.uint32(26).string(message.mediaType);
+    }
+    if (message.content.length !== 0) {
+      writer.uint32(34).bytes(message.content);
+    }
+    if (message.auth !== undefined) {
+      RegistryAuth.encode(message.auth, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PushManifestRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBasePushManifestRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.repository = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.reference = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.mediaType = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.content = Buffer.from(reader.bytes());
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.auth = RegistryAuth.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBasePushManifestResponse(): PushManifestResponse {
+  return { digest: "", mediaType: "" };
+}
+
+export const PushManifestResponse: MessageFns<PushManifestResponse> = {
+  encode(message: PushManifestResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.digest !== "") {
+      writer.uint32(10).string(message.digest);
+    }
+    if (message.mediaType !== "") {
+      writer.uint32(18).string(message.mediaType);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PushManifestResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBasePushManifestResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.digest = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.mediaType = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
 export type RegistryService = typeof RegistryService;
 export const RegistryService = {
   /** Resolves a reference (name[:tag][@digest]) to the manifest for one platform. */
@@ -1056,6 +1678,10 @@ export const RegistryService = {
     responseSerialize: (value: ListTagsResponse) => Buffer.from(ListTagsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer) => ListTagsResponse.decode(value),
   },
+  /**
+   * Docker Hub's search for docker.io; for other registries, repository names of `_catalog`
+   * containing the term. The term may name its registry: "127.0.0.1:5000/busy".
+   */
   search: {
     path: "/berth.registry.v1.Registry/Search",
     requestStream: false,
@@ -1074,6 +1700,58 @@ export const RegistryService = {
     responseSerialize: (value: LoginResponse) => Buffer.from(LoginResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer) => LoginResponse.decode(value),
   },
+  /** Whether the registry already has a blob in a repository (HEAD), so a push can skip it. */
+  blobExists: {
+    path: "/berth.registry.v1.Registry/BlobExists",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: BlobExistsRequest) => Buffer.from(BlobExistsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => BlobExistsRequest.decode(value),
+    responseSerialize: (value: BlobExistsResponse) => Buffer.from(BlobExistsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => BlobExistsResponse.decode(value),
+  },
+  /**
+   * Cross-repository mount (POST ?mount=&from=) within one registry; mounted=false when the
+   * registry declined (the upload session it opened instead is cancelled).
+   */
+  mountBlob: {
+    path: "/berth.registry.v1.Registry/MountBlob",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: MountBlobRequest) => Buffer.from(MountBlobRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => MountBlobRequest.decode(value),
+    responseSerialize: (value: MountBlobResponse) => Buffer.from(MountBlobResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => MountBlobResponse.decode(value),
+  },
+  /**
+   * Uploads one blob. The first message carries the header (and may carry data), the following
+   * ones only data, in order; exactly header.size bytes hashing to header.digest. The upload is
+   * skipped when the registry has the blob (unless force) and mounted when a mount_from
+   * repository has it; a wrong size or digest fails with INVALID_ARGUMENT before the last byte
+   * is sent, so the registry never commits it.
+   */
+  pushBlob: {
+    path: "/berth.registry.v1.Registry/PushBlob",
+    requestStream: true,
+    responseStream: false,
+    requestSerialize: (value: PushBlobRequest) => Buffer.from(PushBlobRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => PushBlobRequest.decode(value),
+    responseSerialize: (value: PushBlobResponse) => Buffer.from(PushBlobResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => PushBlobResponse.decode(value),
+  },
+  /**
+   * PUTs a manifest or index under a tag or its digest; its blobs (an index: its child
+   * manifests) must be pushed first, else FAILED_PRECONDITION.
+   */
+  pushManifest: {
+    path: "/berth.registry.v1.Registry/PushManifest",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: PushManifestRequest) => Buffer.from(PushManifestRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => PushManifestRequest.decode(value),
+    responseSerialize: (value: PushManifestResponse) => Buffer.from(PushManifestResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => PushManifestResponse.decode(value),
+  },
 } as const;
 
 export interface RegistryServer extends UntypedServiceImplementation {
@@ -1089,8 +1767,32 @@ export interface RegistryServer extends UntypedServiceImplementation {
   /** Size of a blob, without fetching it. */
   statBlob: handleUnaryCall<StatBlobRequest, StatBlobResponse>;
   listTags: handleUnaryCall<ListTagsRequest, ListTagsResponse>;
+  /**
+   * Docker Hub's search for docker.io; for other registries, repository names of `_catalog`
+   * containing the term. The term may name its registry: "127.0.0.1:5000/busy".
+   */
   search: handleUnaryCall<SearchRequest, SearchResponse>;
   login: handleUnaryCall<LoginRequest, LoginResponse>;
+  /** Whether the registry already has a blob in a repository (HEAD), so a push can skip it. */
+  blobExists: handleUnaryCall<BlobExistsRequest, BlobExistsResponse>;
+  /**
+   * Cross-repository mount (POST ?mount=&from=) within one registry; mounted=false when the
+   * registry declined (the upload session it opened instead is cancelled).
+   */
+  mountBlob: handleUnaryCall<MountBlobRequest, MountBlobResponse>;
+  /**
+   * Uploads one blob. The first message carries the header (and may carry data), the following
+   * ones only data, in order; exactly header.size bytes hashing to header.digest. The upload is
+   * skipped when the registry has the blob (unless force) and mounted when a mount_from
+   * repository has it; a wrong size or digest fails with INVALID_ARGUMENT before the last byte
+   * is sent, so the registry never commits it.
+   */
+  pushBlob: handleClientStreamingCall<PushBlobRequest, PushBlobResponse>;
+  /**
+   * PUTs a manifest or index under a tag or its digest; its blobs (an index: its child
+   * manifests) must be pushed first, else FAILED_PRECONDITION.
+   */
+  pushManifest: handleUnaryCall<PushManifestRequest, PushManifestResponse>;
 }
 
 export interface RegistryClient extends Client {
@@ -1167,6 +1869,10 @@ export interface RegistryClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListTagsResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Docker Hub's search for docker.io; for other registries, repository names of `_catalog`
+   * containing the term. The term may name its registry: "127.0.0.1:5000/busy".
+   */
   search(
     request: SearchRequest,
     callback: (error: ServiceError | null, response: SearchResponse) => void,
@@ -1196,6 +1902,83 @@ export interface RegistryClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: LoginResponse) => void,
+  ): ClientUnaryCall;
+  /** Whether the registry already has a blob in a repository (HEAD), so a push can skip it. */
+  blobExists(
+    request: BlobExistsRequest,
+    callback: (error: ServiceError | null, response: BlobExistsResponse) => void,
+  ): ClientUnaryCall;
+  blobExists(
+    request: BlobExistsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BlobExistsResponse) => void,
+  ): ClientUnaryCall;
+  blobExists(
+    request: BlobExistsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BlobExistsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Cross-repository mount (POST ?mount=&from=) within one registry; mounted=false when the
+   * registry declined (the upload session it opened instead is cancelled).
+   */
+  mountBlob(
+    request: MountBlobRequest,
+    callback: (error: ServiceError | null, response: MountBlobResponse) => void,
+  ): ClientUnaryCall;
+  mountBlob(
+    request: MountBlobRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: MountBlobResponse) => void,
+  ): ClientUnaryCall;
+  mountBlob(
+    request: MountBlobRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: MountBlobResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Uploads one blob. The first message carries the header (and may carry data), the following
+   * ones only data, in order; exactly header.size bytes hashing to header.digest. The upload is
+   * skipped when the registry has the blob (unless force) and mounted when a mount_from
+   * repository has it; a wrong size or digest fails with INVALID_ARGUMENT before the last byte
+   * is sent, so the registry never commits it.
+   */
+  pushBlob(
+    callback: (error: ServiceError | null, response: PushBlobResponse) => void,
+  ): ClientWritableStream<PushBlobRequest>;
+  pushBlob(
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PushBlobResponse) => void,
+  ): ClientWritableStream<PushBlobRequest>;
+  pushBlob(
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PushBlobResponse) => void,
+  ): ClientWritableStream<PushBlobRequest>;
+  pushBlob(
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PushBlobResponse) => void,
+  ): ClientWritableStream<PushBlobRequest>;
+  /**
+   * PUTs a manifest or index under a tag or its digest; its blobs (an index: its child
+   * manifests) must be pushed first, else FAILED_PRECONDITION.
+   */
+  pushManifest(
+    request: PushManifestRequest,
+    callback: (error: ServiceError | null, response: PushManifestResponse) => void,
+  ): ClientUnaryCall;
+  pushManifest(
+    request: PushManifestRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PushManifestResponse) => void,
+  ): ClientUnaryCall;
+  pushManifest(
+    request: PushManifestRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PushManifestResponse) => void,
   ): ClientUnaryCall;
 }
 
