@@ -16,7 +16,7 @@ import * as runtimeSvc from '@berth/runtime';
 import * as gateway from '@berth/gateway';
 import { api } from './harness/api.js';
 import { berth } from './harness/cli.js';
-import { unmountUnder } from './harness/leaks.js';
+import { removeCgroupParent, unmountUnder } from './harness/leaks.js';
 
 const exporter = new InMemorySpanExporter();
 let telemetry: Telemetry;
@@ -24,6 +24,7 @@ let root: string;
 let registry: RegistryFixture;
 const closers: Array<() => Promise<void>> = [];
 let socket: string;
+const cgroupParent = `berth-trace-${randomBytes(3).toString('hex')}`;
 
 before(async () => {
   telemetry = setupTelemetry({ serviceName: 'berth-test', exporter });
@@ -37,7 +38,7 @@ before(async () => {
     env: {
       BERTH_STATE_ROOT: path.join(root, 'state'),
       BERTH_RUN_ROOT: path.join(root, 'run'),
-      BERTH_CGROUP_PARENT: `berth-trace-${randomBytes(3).toString('hex')}`,
+      BERTH_CGROUP_PARENT: cgroupParent,
     },
   });
   const deps = { logger: silentLogger(), events: new RecordingEventPublisher() };
@@ -61,6 +62,7 @@ after(async () => {
   await registry?.stop();
   await telemetry?.shutdown();
   await unmountUnder(root);
+  removeCgroupParent(cgroupParent);
   rmSync(root, { recursive: true, force: true });
 });
 

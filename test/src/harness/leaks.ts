@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { runCommand } from '@berth/kit';
 
@@ -42,4 +42,21 @@ export function conmonsUnder(root: string): number[] {
     }
   }
   return pids;
+}
+
+/** Removes berth's parent cgroup (it must be empty: a leaked container cgroup makes rmdir fail). */
+export function removeCgroupParent(parent: string): string[] {
+  const base = '/sys/fs/cgroup';
+  const hierarchies = existsSync(path.join(base, 'cgroup.controllers')) ? [base] : readdirSync(base).map((d) => path.join(base, d));
+  const failed: string[] = [];
+  for (const h of hierarchies) {
+    const dir = path.join(h, parent);
+    if (!existsSync(dir)) continue;
+    try {
+      rmdirSync(dir);
+    } catch {
+      failed.push(dir);
+    }
+  }
+  return failed;
 }

@@ -6,7 +6,7 @@ import { startStack, launchService, type Stack } from '@berth/deploy';
 import { startRegistry, busyboxImage, pushImage, type RegistryFixture } from '@berth/fixtures';
 import { api } from './api.js';
 import { purgeNetworkState } from '@berth/network';
-import { unmountUnder } from './leaks.js';
+import { removeCgroupParent, unmountUnder } from './leaks.js';
 
 export interface TestStack {
   stack: Stack;
@@ -28,7 +28,7 @@ export interface TestStack {
  * cgroup parent and bridge, and a real docker-registry holding a busybox image built from
  * busybox-static. stop() removes every container first, then everything else.
  */
-export async function startTestStack(options: { services?: string[] } = {}): Promise<TestStack> {
+export async function startTestStack(options: { services?: string[]; env?: Record<string, string>; perService?: Record<string, Record<string, string>> } = {}): Promise<TestStack> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'berth-e2e-'));
   const tag = randomBytes(3).toString('hex');
   const cgroupParent = `berth-e2e-${tag}`;
@@ -39,8 +39,11 @@ export async function startTestStack(options: { services?: string[] } = {}): Pro
     BERTH_CGROUP_PARENT: cgroupParent,
     BERTH_BRIDGE_NAME: `be${tag}`,
     BERTH_BRIDGE_SUBNET: `10.${210 + (parseInt(tag, 16) % 40)}.0.0/16`,
+    // Names the embedded DNS does not know go nowhere off the machine (a closed loopback port: SERVFAIL).
+    BERTH_DNS_UPSTREAMS: '127.0.0.1:9',
     BERTH_LOG_LEVEL: 'debug',
     BERTH_CONFIG: path.join(root, 'none.toml'),
+    ...options.env,
   };
   mkdirSync(env.BERTH_RUN_ROOT!, { recursive: true });
   const registry = await startRegistry();
@@ -49,7 +52,7 @@ export async function startTestStack(options: { services?: string[] } = {}): Pro
   await image.dispose();
   let stack: Stack;
   try {
-    stack = await startStack({ env, detached: false, only: options.services });
+    stack = await startStack({ env, detached: false, only: options.services, ...(options.perService && { perService: options.perService }) });
   } catch (err) {
     await registry.stop();
     throw err;
@@ -85,6 +88,7 @@ export async function startTestStack(options: { services?: string[] } = {}): Pro
         await purgeNetworkState(stack.config);
         await registry.stop();
         await unmountUnder(root);
+        removeCgroupParent(cgroupParent);
         rmSync(root, { recursive: true, force: true });
       }
     },
