@@ -5,9 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { startStack } from '@berth/deploy';
+import { purgeNetworkState } from '@berth/network';
 import { startRegistry, busyboxImage, pushImage } from '@berth/fixtures';
 
-export async function benchStack() {
+/** `overrides` replace the stack's BERTH_* settings (bridge name, subnet …). */
+export async function benchStack(overrides = {}) {
   const root = mkdtempSync(path.join(os.tmpdir(), 'berth-bench-'));
   const env = {
     PATH: process.env.PATH,
@@ -18,6 +20,7 @@ export async function benchStack() {
     BERTH_BRIDGE_SUBNET: '10.200.0.0/16', // clear of the service pools (10.201–209), e2e stacks (10.210–249) and network tests (10.25x)
     BERTH_LOG_LEVEL: 'warn',
     BERTH_CONFIG: path.join(root, 'none.toml'),
+    ...overrides,
   };
   const registry = await startRegistry();
   const image = await busyboxImage({ format: 'docker' });
@@ -33,6 +36,7 @@ export async function benchStack() {
     busybox: `${registry.host}/busybox`,
     async stop() {
       await stack.stop();
+      await purgeNetworkState(stack.config); // bridges and chains outlive the network service by design
       await registry.stop();
       await image.dispose();
       spawnSync('umount', ['-R', '-l', root]);

@@ -27,11 +27,15 @@ declare -A NEED=(
   [tmux]=tmux
   [hyperfine]=hyperfine
   [python3]=python3
+  [openssl]=openssl
+  [grpc_python_plugin]=protobuf-compiler-grpc
 )
 # files -> Debian package
 declare -A NEED_FILES=(
   [/usr/share/containers/seccomp.json]=golang-github-containers-common
   [/bin/busybox]=busybox-static
+  # the gRPC interop test's Python client (Debian's python3, not a pyenv one)
+  [/usr/lib/python3/dist-packages/grpc/__init__.py]=python3-grpcio
 )
 
 missing=()

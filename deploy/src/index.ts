@@ -1,1 +1,2 @@
 export { startStack, stopStack, launchService, pingGateway, SERVICES, type Stack, type StackOptions } from './stack.js';
+export { makeCerts, DEFAULT_CERT_NAMES, type CertFiles, type MakeCertsOptions } from './cert-authority.js';

@@ -22,6 +22,11 @@ export interface StackOptions {
   detached: boolean;
   /** Only these services (default: all, plus the gateway). */
   only?: string[];
+  /**
+   * Environment of one service only, over `env` (keys: registry, network, image, runtime,
+   * gateway): its own state/run roots, TLS certificate, listen address… as on separate hosts.
+   */
+  perService?: Record<string, Record<string, string>>;
 }
 
 export interface Stack {
@@ -30,6 +35,9 @@ export interface Stack {
   socket: string;
   processes: Managed[];
   logDir: string;
+  /** Each process's own config (env plus its perService entry). */
+  configs: Record<string, BerthConfig>;
+  perService: Record<string, Record<string, string>>;
   stop(): Promise<void>;
 }
 
@@ -87,13 +95,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const logDir = path.join(config.stateRoot, 'logs');
   mkdirSync(config.runRoot, { recursive: true, mode: 0o755 });
   const nats = await ensureNats(config, options.detached);
-  const env = childEnv(options.env, nats.url);
+  const perService = options.perService ?? {};
+  const configs: Record<string, BerthConfig> = {};
+  for (const name of [...SERVICES.map((s) => s.name), 'gateway']) {
+    configs[name] = perService[name] ? loadConfig({ env: { ...options.env, ...perService[name] } }) : config;
+  }
   const processes: Managed[] = [];
   const wanted = (name: string) => !options.only || options.only.includes(name);
   const launch = async (name: string, script: string) => {
     const managed = await launchNode(path.join(repoRoot, script), {
       name,
-      env,
+      env: { ...childEnv(options.env, nats.url), ...perService[name] },
       logFile: path.join(logDir, `${name}.log`),
       pidFile: pidFile(config, name),
       detached: options.detached,
@@ -103,9 +115,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const stack: Stack = {
     config,
     natsUrl: nats.url,
-    socket: config.gateway.socket,
+    socket: configs.gateway!.gateway.socket,
     processes,
     logDir,
+    configs,
+    perService,
     stop: async () => {
       for (const p of [...processes].reverse()) {
         await terminate(p.pid);
@@ -121,7 +135,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await Promise.all(services.map((s) => launch(s.name, s.script)));
       await Promise.all(
         services.map((s) =>
-          waitForHealthy(s.address(config), { timeoutMs: 30_000 }).catch((err) => {
+          waitForHealthy(s.address(configs[s.name]!), { timeoutMs: 30_000, tls: configs[s.name]!.tls }).catch((err) => {
             throw new BerthError('unavailable', `${s.name} did not become healthy (${(err as Error).message}); see ${path.join(logDir, `${s.name}.log`)}`);
           }),
         ),
@@ -129,7 +143,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
     if (wanted('gateway')) {
       await launch('gateway', 'gateway/dist/main.js');
-      await waitForGateway(config.gateway.socket, 30_000, path.join(logDir, 'gateway.log'));
+      await waitForGateway(configs.gateway!.gateway.socket, 30_000, path.join(logDir, 'gateway.log'));
     }
   } catch (err) {
     await stack.stop();
@@ -144,7 +158,7 @@ export async function launchService(stack: Stack, name: string, env: Record<stri
   if (!svc) throw new BerthError('invalid_argument', `unknown service ${name}`);
   const managed = await launchNode(path.join(repoRoot, svc.script), {
     name,
-    env: childEnv(env, stack.natsUrl),
+    env: { ...childEnv(env, stack.natsUrl), ...stack.perService[name] },
     logFile: path.join(stack.logDir, `${name}.log`),
     pidFile: pidFile(stack.config, name),
     detached: false,
@@ -152,7 +166,8 @@ export async function launchService(stack: Stack, name: string, env: Record<stri
   const i = stack.processes.findIndex((p) => p.name === name);
   if (i >= 0) stack.processes[i] = managed;
   else stack.processes.push(managed);
-  await waitForHealthy(svc.address(stack.config), { timeoutMs: 30_000 });
+  const config = stack.configs[name] ?? stack.config;
+  await waitForHealthy(svc.address(config), { timeoutMs: 30_000, tls: config.tls });
   return managed;
 }
 

@@ -23,7 +23,16 @@ export interface BerthConfig {
     streamMaxBytes: number;
   };
   otel: { endpoint: string };
+  /**
+   * `gateway.tcp`: an optional `host:port` the gateway also serves the Engine API on, over TLS
+   * with client certificates required (config.tls), as `dockerd --tlsverify`.
+   */
   gateway: { socket: string; tcp: string };
+  /**
+   * Prometheus `/metrics` listeners, one per process: `host:port` (TCP; loopback unless the
+   * scraper is elsewhere) or `unix:///path`. Empty: off (the default).
+   */
+  metrics: { image: string; registry: string; runtime: string; network: string; gateway: string };
   registry: { insecure: string[]; mirrors: Record<string, string[]> };
   image: { pullConcurrency: number; maxLayerBytes: number };
   runtime: {
@@ -34,7 +43,8 @@ export interface BerthConfig {
     logMaxFiles: number;
     stopTimeoutSeconds: number;
   };
-  network: { bridgeSubnet: string; bridgeName: string };
+  /** `dnsUpstreams`: `host[:port]` resolvers for names the embedded DNS does not know; empty: the host's resolv.conf. */
+  network: { bridgeSubnet: string; bridgeName: string; dnsUpstreams: string[] };
 }
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
@@ -53,10 +63,11 @@ export function defaultConfig(runRoot = '/run/berth', stateRoot = '/var/lib/bert
     nats: { url: '', streamMaxAgeSeconds: 7 * 24 * 3600, streamMaxBytes: 256 * 1024 * 1024 },
     otel: { endpoint: '' },
     gateway: { socket: path.join(runRoot, 'berth.sock'), tcp: '' },
+    metrics: { image: '', registry: '', runtime: '', network: '', gateway: '' },
     registry: { insecure: [], mirrors: {} },
     image: { pullConcurrency: 3, maxLayerBytes: 64 * 1024 ** 3 },
     runtime: { ociRuntime: 'auto', cgroupParent: 'berth', logMaxBytes: 10 * 1024 * 1024, logMaxFiles: 3, stopTimeoutSeconds: 10 },
-    network: { bridgeSubnet: '10.201.0.0/16', bridgeName: 'berth0' },
+    network: { bridgeSubnet: '10.201.0.0/16', bridgeName: 'berth0', dnsUpstreams: [] },
   };
 }
 
@@ -108,12 +119,20 @@ function fromEnv(env: Record<string, string | undefined>): ConfigOverrides {
     ['OTEL_EXPORTER_OTLP_ENDPOINT', ['otel', 'endpoint'], String],
     ['BERTH_GATEWAY_SOCKET', ['gateway', 'socket'], String],
     ['BERTH_GATEWAY_TCP', ['gateway', 'tcp'], String],
+    ['BERTH_METRICS_IMAGE', ['metrics', 'image'], String],
+    ['BERTH_METRICS_REGISTRY', ['metrics', 'registry'], String],
+    ['BERTH_METRICS_RUNTIME', ['metrics', 'runtime'], String],
+    ['BERTH_METRICS_NETWORK', ['metrics', 'network'], String],
+    ['BERTH_METRICS_GATEWAY', ['metrics', 'gateway'], String],
+    ['BERTH_NATS_STREAM_MAX_AGE', ['nats', 'streamMaxAgeSeconds'], (v) => num('BERTH_NATS_STREAM_MAX_AGE', v)],
+    ['BERTH_NATS_STREAM_MAX_BYTES', ['nats', 'streamMaxBytes'], (v) => num('BERTH_NATS_STREAM_MAX_BYTES', v)],
     ['BERTH_INSECURE_REGISTRIES', ['registry', 'insecure'], list],
     ['BERTH_PULL_CONCURRENCY', ['image', 'pullConcurrency'], (v) => num('BERTH_PULL_CONCURRENCY', v)],
     ['BERTH_OCI_RUNTIME', ['runtime', 'ociRuntime'], String],
     ['BERTH_CGROUP_PARENT', ['runtime', 'cgroupParent'], String],
     ['BERTH_BRIDGE_SUBNET', ['network', 'bridgeSubnet'], String],
     ['BERTH_BRIDGE_NAME', ['network', 'bridgeName'], String],
+    ['BERTH_DNS_UPSTREAMS', ['network', 'dnsUpstreams'], list],
   ];
   for (const [name, where, conv] of table) {
     const v = env[name];
@@ -162,6 +181,11 @@ function loadFile(file: string | null): ConfigOverrides {
   } catch (err) {
     throw new BerthError('invalid_argument', `config ${file}: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/** A gRPC address that is not a unix socket: TCP `host:port`, where TLS applies. */
+export function isTcpAddress(address: string): boolean {
+  return address !== '' && !address.startsWith('unix:');
 }
 
 /** A service's own state and run directories. */

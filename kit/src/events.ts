@@ -28,9 +28,14 @@ export type EventAction<T extends EventType = EventType> = (typeof EventActions)
 export const EVENT_SUBJECT_PREFIX = 'berth.events';
 export const EVENT_STREAM = 'BERTH_EVENTS';
 
-/** `berth.events.container.start`; health_status carries its status after a colon in Docker, not here. */
+/**
+ * `berth.events.container.start`. Docker's actions may carry details after a colon
+ * ("health_status: healthy", "exec_start: sh -c ls"): the subject takes only the action's name,
+ * never that text (a command line may hold any character).
+ */
 export function eventSubject(type: EventType | '*', action: string | '*' | '>' = '*'): string {
-  return `${EVENT_SUBJECT_PREFIX}.${type}.${action.replace(/[.: ]/g, '_')}`;
+  const name = action.split(':')[0]!.trim();
+  return `${EVENT_SUBJECT_PREFIX}.${type}.${name.replace(/[^A-Za-z0-9_*>-]/g, '_')}`;
 }
 
 export interface EventActor {

@@ -3,10 +3,43 @@ import { BerthError, ErrorKind } from './errors.js';
 import { fromServiceError } from './grpc-status.js';
 import { injectTraceContext } from './telemetry.js';
 import { clientCredentials } from './grpc-tls.js';
+import { isTcpAddress, type BerthConfig } from './config.js';
 import type { CallOptions, Client, MethodDef, ServiceDef, TlsFiles } from './grpc-types.js';
 
 export interface ClientOptions {
+  /** Mutual TLS for TCP addresses (CA to verify the server, our certificate and key); unix sockets ignore it. */
   tls?: TlsFiles;
+  /**
+   * HTTP/2 receive window (per stream and per connection) for clients that take bulk data from
+   * server streams (blob bytes). The 64 KiB default costs a round trip to the server every 64 KiB;
+   * the image service pulls layers three to five times faster over a unix socket with 16 MiB.
+   */
+  receiveWindowBytes?: number;
+  /**
+   * Unary methods (by key, `listContainers`) whose answer is decoded only when its bytes differ
+   * from the previous answer; otherwise the previous (deep-frozen, shared) object comes back. For
+   * polled lists that rarely change: callers can then cache work per returned object.
+   */
+  reuseIdentical?: readonly string[];
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value) && !ArrayBuffer.isView(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** The response deserializer, remembering the last answer's bytes and value. */
+function reusing(de: (b: Buffer) => unknown): (b: Buffer) => unknown {
+  let last: { bytes: Buffer; value: unknown } | undefined;
+  return (bytes) => {
+    if (last && last.bytes.equals(bytes)) return last.value;
+    const value = deepFreeze(de(bytes));
+    last = { bytes: Buffer.from(bytes), value };
+    return value;
+  };
 }
 
 function metadata(): grpc.Metadata {
@@ -45,9 +78,9 @@ async function pump<T>(source: AsyncIterable<T>, call: grpc.ClientWritableStream
   }
 }
 
-function method(client: grpc.Client, def: MethodDef) {
+function method(client: grpc.Client, def: MethodDef, reuse: boolean) {
   const ser = def.requestSerialize;
-  const de = def.responseDeserialize;
+  const de = reuse && !def.requestStream && !def.responseStream ? reusing(def.responseDeserialize) : def.responseDeserialize;
   if (!def.requestStream && !def.responseStream) {
     return (req: unknown, options?: CallOptions) =>
       new Promise((resolve, reject) => {
@@ -90,14 +123,24 @@ function method(client: grpc.Client, def: MethodDef) {
  */
 export function createClient<S extends ServiceDef>(definition: S, address: string, options: ClientOptions = {}): Client<S> {
   if (!address) throw new BerthError(ErrorKind.InvalidArgument, 'no address for gRPC client');
-  const creds = options.tls?.ca ? clientCredentials(options.tls) : grpc.credentials.createInsecure();
+  const creds = options.tls?.ca && isTcpAddress(address) ? clientCredentials(options.tls) : grpc.credentials.createInsecure();
   const client = new grpc.Client(address, creds, {
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
     'grpc.enable_retries': 1,
+    ...(options.receiveWindowBytes && { 'grpc-node.flow_control_window': options.receiveWindowBytes }),
   });
   const out: Record<string, unknown> = { close: () => client.close() };
-  for (const [key, def] of Object.entries(definition)) out[key] = method(client, def);
+  const reuse = new Set(options.reuseIdentical ?? []);
+  for (const [key, def] of Object.entries(definition)) out[key] = method(client, def, reuse.has(key));
   return out as Client<S>;
+}
+
+/**
+ * The client for one service as config says to reach it: plaintext on a unix socket, mutual TLS
+ * (config.tls) on a TCP address. What services and the gateway use for each other.
+ */
+export function clientFor<S extends ServiceDef>(definition: S, address: string, config?: Pick<BerthConfig, 'tls'>, options: Omit<ClientOptions, 'tls'> = {}): Client<S> {
+  return createClient(definition, address, { ...options, ...(config && { tls: config.tls }) });
 }
 
 /** Polls grpc.health.v1 at address until it reports SERVING (no fixed sleeps: short backoff). */

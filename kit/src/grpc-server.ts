@@ -12,6 +12,10 @@ import { Attr } from './attributes.js';
 import { serverCredentials } from './grpc-tls.js';
 import type { CallContext, Handlers, ServiceDef, TlsFiles } from './grpc-types.js';
 import { HealthState } from './health.js';
+import { isTcpAddress } from './config.js';
+import { processMetrics, type Metrics } from './metrics.js';
+import { addReflection } from './reflection.js';
+import { withPreEncoded } from './pre-encoded.js';
 
 /** A service definition with its handlers, types erased once checked by serve(). */
 export interface ServiceRegistration {
@@ -30,6 +34,10 @@ export interface GrpcServerOptions {
   address: string;
   services: ServiceRegistration[];
   logger: Logger;
+  /**
+   * Mutual TLS for TCP addresses (clients must present a certificate from tls.ca). Ignored on
+   * unix sockets, which file permissions protect.
+   */
   tls?: TlsFiles;
 }
 
@@ -73,20 +81,30 @@ function toGrpcError(err: unknown, logger: Logger, method: string): Partial<grpc
   return { code: kindToStatus(kind), details: (err as Error).message, metadata };
 }
 
-function wrap(def: { path: string; requestStream: boolean; responseStream: boolean }, fn: Function, service: string, logger: Logger) {
+const STATUS_NAME: Record<number, string> = Object.fromEntries(Object.entries(grpc.status).filter(([, v]) => typeof v === 'number').map(([k, v]) => [v, k]));
+
+function wrap(def: { path: string; requestStream: boolean; responseStream: boolean }, fn: Function, service: string, logger: Logger, metrics: Metrics) {
   const method = methodName(def.path);
   const spanName = `${service}.${method}`;
+  const rpc = def.path.slice(1);
   const run = async (call: AnyCall, body: (ctx: CallContext) => Promise<void>, fail: (e: Partial<grpc.StatusObject>) => void) => {
+    const started = process.hrtime.bigint();
     const parent = traceParent(call);
     const span = startSpan(spanName, { [Attr.RpcMethod]: def.path, [Attr.Service]: service }, parent, SpanKind.SERVER);
     const active = trace.setSpan(parent, span);
+    let code = 'OK';
     try {
       await otelContext.with(active, () => body(callContext(call)));
     } catch (err) {
       span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
-      fail(toGrpcError(err, logger, def.path));
+      const status = toGrpcError(err, logger, def.path);
+      code = STATUS_NAME[status.code ?? grpc.status.UNKNOWN] ?? 'UNKNOWN';
+      metrics.rpcErrors.inc({ service, method: rpc, kind: errorKind(err) });
+      fail(status);
     } finally {
       span.end();
+      metrics.rpcRequests.inc({ service, method: rpc, code });
+      metrics.rpcDuration.observe({ service, method: rpc }, Number(process.hrtime.bigint() - started) / 1e9);
     }
   };
   if (!def.requestStream && !def.responseStream) {
@@ -108,12 +126,21 @@ function wrap(def: { path: string; requestStream: boolean; responseStream: boole
   }
   if (def.requestStream && !def.responseStream) {
     return (call: grpc.ServerReadableStream<any, any>, cb: grpc.sendUnaryData<any>) => {
-      void run(call, async (ctx) => cb(null, await fn(call, ctx)), (e) => cb(e));
+      void run(call, async (ctx) => cb(null, await fn(requests(call), ctx)), (e) => cb(e));
     };
   }
   return (call: grpc.ServerDuplexStream<any, any>) => {
-    void run(call, (ctx) => streamOut(call, fn(call, ctx)), (e) => call.emit('error', Object.assign(new Error(e.details), e)));
+    void run(call, (ctx) => streamOut(call, fn(requests(call), ctx)), (e) => call.emit('error', Object.assign(new Error(e.details), e)));
   };
+}
+
+/**
+ * The request stream of a client- or bidi-streaming call as an async iterable that does not
+ * destroy the call when it ends: Readable's own iterator destroys the stream once the client
+ * half-closes, which for a duplex call also kills the response side mid-stream.
+ */
+function requests(call: grpc.ServerReadableStream<any, any> | grpc.ServerDuplexStream<any, any>): AsyncIterable<any> {
+  return { [Symbol.asyncIterator]: () => call.iterator({ destroyOnReturn: false }) };
 }
 
 function unimplemented(p: string) {
@@ -122,21 +149,34 @@ function unimplemented(p: string) {
   };
 }
 
-/** Serves the given services plus grpc.health.v1 on a unix socket (`unix:///path`) or TCP address. */
+/**
+ * Serves the given services plus grpc.health.v1 and server reflection on a unix socket
+ * (`unix:///path`) or TCP address (mutual TLS when options.tls has a certificate). Every call
+ * is traced and counted in the process's metrics.
+ */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcServerHandle> {
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
   const logger = options.logger.child({ component: 'grpc' });
+  const metrics = processMetrics();
   const state = new HealthState();
   const all = [...options.services, serve(health.HealthService, state.handlers())];
+  const names: string[] = [];
   for (const { definition, handlers } of all) {
     const impl: grpc.UntypedServiceImplementation = {};
     for (const [key, def] of Object.entries(definition)) {
       const fn = handlers[key] ?? unimplemented(def.path);
-      impl[key] = wrap(def, fn, options.name, logger) as grpc.UntypedHandleCall;
+      impl[key] = wrap(def, fn, options.name, logger, metrics) as grpc.UntypedHandleCall;
     }
-    server.addService(definition as grpc.ServiceDefinition, impl);
+    server.addService(withPreEncoded(definition) as grpc.ServiceDefinition, impl);
     const serviceName = Object.values(definition)[0]!.path.split('/')[1]!;
+    names.push(serviceName);
     state.set(serviceName, 'SERVING');
+  }
+  try {
+    addReflection(server, names);
+  } catch (err) {
+    // The .proto files are shipped with the proto package; without them the services still work.
+    logger.warn({ err }, 'gRPC reflection is off: the .proto files could not be loaded');
   }
   const address = options.address;
   let socketPath: string | undefined;
@@ -145,7 +185,9 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
     mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o755 });
     rmSync(socketPath, { force: true });
   }
-  const creds = options.tls?.cert ? serverCredentials(options.tls) : grpc.ServerCredentials.createInsecure();
+  const tls = isTcpAddress(address) && options.tls?.cert ? options.tls : undefined;
+  if (isTcpAddress(address) && !tls) logger.warn({ address }, 'listening on TCP without TLS: anyone who reaches this port can call the service');
+  const creds = tls ? serverCredentials(tls) : grpc.ServerCredentials.createInsecure();
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(address, creds, (err, p) => (err ? reject(new BerthError('unavailable', `listen ${address}: ${err.message}`, { cause: err })) : resolve(p))),
   );

@@ -7,11 +7,13 @@ import {
   consumerOpts,
   type NatsConnection,
   type JetStreamClient,
+  type JetStreamSubscription,
 } from 'nats';
 import type { Logger } from 'pino';
 import { BerthError } from './errors.js';
 import { EVENT_STREAM, EVENT_SUBJECT_PREFIX, eventSubject, toDockerEvent, type BerthEventInput, type DockerEvent, type EventPublisher } from './events.js';
 import { injectTraceContext } from './telemetry.js';
+import { processMetrics } from './metrics.js';
 
 export type { NatsConnection } from 'nats';
 
@@ -66,41 +68,85 @@ export class NatsEventPublisher implements EventPublisher {
     for (const [k, v] of Object.entries(injectTraceContext())) h.set(k, v);
     try {
       await this.js.publish(eventSubject(event.type, event.action), codec.encode(body), { headers: h, timeout: 2000 });
+      processMetrics().eventsPublished.inc({ type: event.type, action: event.action });
     } catch (err) {
       this.failures++;
+      processMetrics().eventFailures.inc();
       this.logger.warn({ err, type: event.type, action: event.action, id: event.actor.id }, 'event publish failed');
     }
   }
 }
 
 export interface SubscribeOptions {
-  /** Replay from this time (stored events), then continue live. */
+  /** Replay stored events from this time, then continue live. Without it: live events only. */
   since?: Date;
-  /** Stop at this time. */
+  /** End at this time: stored events up to it are replayed first even when it is already past. */
   until?: Date;
   signal?: AbortSignal;
 }
 
-/** Docker events from the stream: replayed from `since` when given, then live until `until` or abort. */
+/** A Docker event with the W3C trace context its publisher sent in the NATS headers. */
+export interface ReceivedEvent {
+  event: DockerEvent;
+  subject: string;
+  traceparent?: string;
+}
+
+/**
+ * Docker events from the stream (an ordered JetStream consumer): replayed from `since` when
+ * given, then live until `until` or abort. When `until` arrives the stream still delivers what
+ * was stored before it (a past `until` replays and ends), then ends.
+ */
 export async function* subscribeEvents(nc: NatsConnection, options: SubscribeOptions = {}): AsyncIterable<DockerEvent> {
+  for await (const r of await openEventStream(nc, options)) yield r.event;
+}
+
+/**
+ * Like subscribeEvents, with each event's subject and traceparent header; resolves once the
+ * consumer exists, so nothing published after it resolves is missed (the gateway sends its
+ * response headers only then).
+ */
+export async function openEventStream(nc: NatsConnection, options: SubscribeOptions = {}): Promise<AsyncIterable<ReceivedEvent>> {
   const opts = consumerOpts();
   opts.orderedConsumer();
   if (options.since) opts.startTime(options.since);
   else opts.deliverNew();
   const sub = await nc.jetstream().subscribe(`${EVENT_SUBJECT_PREFIX}.>`, opts);
-  const stop = () => sub.unsubscribe();
+  return readEvents(sub, options);
+}
+
+async function* readEvents(sub: JetStreamSubscription, options: SubscribeOptions): AsyncIterable<ReceivedEvent> {
+  const stop = () => {
+    if (!sub.isClosed()) sub.unsubscribe();
+  };
   options.signal?.addEventListener('abort', stop, { once: true });
+  const sinceNs = options.since ? BigInt(options.since.getTime()) * 1_000_000n : undefined;
+  const untilNs = options.until ? BigInt(options.until.getTime()) * 1_000_000n : undefined;
+  let untilReached = false;
   let timer: NodeJS.Timeout | undefined;
-  if (options.until) timer = setTimeout(stop, Math.max(0, options.until.getTime() - Date.now()));
+  const reachUntil = async () => {
+    untilReached = true;
+    // Caught up (nothing stored is still on its way to us): end now; else end at the last one.
+    const info = await sub.consumerInfo().catch(() => undefined);
+    if (!info || info.num_pending === 0) stop();
+  };
+  if (options.until) timer = setTimeout(() => void reachUntil(), Math.max(0, options.until.getTime() - Date.now()));
   try {
+    if (options.signal?.aborted) return;
     for await (const m of sub) {
-      const ev = codec.decode(m.data);
-      if (options.until && ev.timeNano > options.until.getTime() * 1_000_000) break;
-      yield ev;
+      const event = codec.decode(m.data);
+      const at = BigInt(event.timeNano);
+      if (untilNs !== undefined && at > untilNs) break;
+      // JetStream's start time is when the server stored it; the event's own time decides.
+      if (sinceNs === undefined || at >= sinceNs) {
+        const traceparent = m.headers?.get('traceparent') || undefined;
+        yield { event, subject: m.subject, ...(traceparent && { traceparent }) };
+      }
+      if (untilReached && m.info.pending === 0) break;
     }
   } finally {
     if (timer) clearTimeout(timer);
     options.signal?.removeEventListener('abort', stop);
-    if (!sub.isClosed()) sub.unsubscribe();
+    stop();
   }
 }

@@ -4,6 +4,7 @@ import { createLogger } from './logger.js';
 import { setupTelemetry } from './telemetry.js';
 import { connectNats, ensureEventStream, NatsEventPublisher, type NatsConnection } from './nats.js';
 import { NullEventPublisher, type EventPublisher } from './events.js';
+import { startMetricsServer, type MetricsServer } from './metrics-server.js';
 
 export interface ServiceDeps {
   logger: Logger;
@@ -32,7 +33,10 @@ export async function runService(options: RunServiceOptions): Promise<void> {
   const telemetry = setupTelemetry({ serviceName: `berth-${options.name}`, otlpEndpoint: config.otel.endpoint });
   let nc: NatsConnection | undefined;
   let events: EventPublisher = new NullEventPublisher();
+  let metrics: MetricsServer | undefined;
   try {
+    const metricsAddress = (config.metrics as Record<string, string | undefined>)[options.name];
+    if (metricsAddress) metrics = await startMetricsServer({ address: metricsAddress, logger });
     if (config.nats.url) {
       nc = await connectNats(config.nats.url, `berth-${options.name}`);
       await ensureEventStream(nc, { maxAgeSeconds: config.nats.streamMaxAgeSeconds, maxBytes: config.nats.streamMaxBytes });
@@ -48,6 +52,7 @@ export async function runService(options: RunServiceOptions): Promise<void> {
       logger.info({ signal }, 'draining');
       try {
         await service.close();
+        await metrics?.close();
         await nc?.drain();
         await telemetry.shutdown();
       } finally {
@@ -59,6 +64,7 @@ export async function runService(options: RunServiceOptions): Promise<void> {
     logger.info('ready');
   } catch (err) {
     logger.fatal({ err }, 'failed to start');
+    await metrics?.close();
     await nc?.close();
     process.exit(1);
   }

@@ -1,4 +1,4 @@
-import { createClient, type BerthConfig, type Client } from '@berth/kit';
+import { clientFor, type BerthConfig, type Client } from '@berth/kit';
 import { image, network, registry, runtime } from '@berth/proto';
 
 /** The services the gateway forwards to; the only way it reaches them. */
@@ -10,12 +10,12 @@ export interface Backends {
 }
 
 export function connectBackends(config: BerthConfig): Backends {
-  const options = { tls: config.tls };
   return {
-    images: createClient(image.ImagesService, config.addresses.image, options),
-    containers: createClient(runtime.ContainersService, config.addresses.runtime, options),
-    networks: createClient(network.NetworksService, config.addresses.network, options),
-    registry: createClient(registry.RegistryService, config.addresses.registry, options),
+    images: clientFor(image.ImagesService, config.addresses.image, config),
+    // The list is polled (docker ps, /info, monitors) and rarely changes: decoded once per change.
+    containers: clientFor(runtime.ContainersService, config.addresses.runtime, config, { reuseIdentical: ['listContainers'] }),
+    networks: clientFor(network.NetworksService, config.addresses.network, config),
+    registry: clientFor(registry.RegistryService, config.addresses.registry, config),
   };
 }
 

@@ -5,6 +5,9 @@ import { imageRoutes } from './routes/image-routes.js';
 import { containerRoutes } from './routes/container-routes.js';
 import { containerLifecycleRoutes } from './routes/container-lifecycle-routes.js';
 import { containerStreamRoutes } from './routes/container-stream-routes.js';
+import { networkRoutes } from './routes/network-routes.js';
+import { eventRoutes } from './routes/event-routes.js';
+import { metricsRoutes } from './routes/metrics-routes.js';
 
 /** Every Engine API route berth serves, in match order. */
 export function engineApiRouter(deps: RouteDeps): Router {
@@ -14,5 +17,8 @@ export function engineApiRouter(deps: RouteDeps): Router {
   containerRoutes(router, deps);
   containerLifecycleRoutes(router, deps);
   containerStreamRoutes(router, deps);
+  networkRoutes(router, deps);
+  eventRoutes(router, deps);
+  metricsRoutes(router);
   return router;
 }

@@ -8,6 +8,7 @@ import { API_VERSION, splitVersion } from './api-version.js';
 import { errorReply } from './error-status.js';
 import { sendJson } from './http-io.js';
 import type { Router } from './router.js';
+import { answerPing } from './ping-fast-path.js';
 
 export interface EngineServerOptions {
   socketPath: string;
@@ -56,6 +57,7 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
   const open = new Set<Duplex>();
 
   const handleRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (answerPing(req, res, headers)) return;
     const started = Date.now();
     for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
     const aborter = new AbortController();

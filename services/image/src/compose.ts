@@ -1,29 +1,34 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { serviceDirs, type BerthConfig, type ServiceDeps } from '@berth/kit';
-import { pullLimits } from './config.js';
+import { GC_SCHEDULE, pullLimits } from './config.js';
 import { newLocks, type ImageContext } from './domain/context.js';
 import { ImageEvents } from './domain/events.js';
+import { GarbageCollector, type GcSchedule } from './domain/gc.js';
 import { Images } from './domain/images.js';
 import type { RegistryClient } from './domain/registry.js';
 import type { PullLimits } from './domain/types.js';
 import { GrpcRegistryClient } from './grpc/registry-client.js';
 import { openImageDb } from './store/image-db.js';
-import { StreamingLayerUnpacker } from './store/layer-unpacker.js';
 import { LocalContentStore } from './store/local-content-store.js';
-import { CommandNodeTools, type NodeTools } from './store/node-tools.js';
 import { OverlaySnapshotter } from './store/overlay-snapshotter.js';
 import { SqliteImageStore } from './store/sqlite-image-store.js';
+import { WorkerLayerUnpacker } from './store/worker-unpacker.js';
+import type { LayerUnpacker } from './domain/snapshotter.js';
 
 export interface ComposeOptions {
   /** Replaces the gRPC registry client (tests of the pull logic alone). */
   registry?: RegistryClient;
-  tools?: NodeTools;
+  /** Replaces the worker-thread layer unpacker (InThreadLayerUnpacker, say). */
+  unpacker?: LayerUnpacker;
   limits?: Partial<PullLimits>;
+  /** Automatic GC timing (tests collect with no grace). */
+  gc?: Partial<GcSchedule>;
 }
 
 export interface Composed {
   images: Images;
+  gc: GarbageCollector;
   /** `<stateRoot>/image`. */
   root: string;
   close(): Promise<void>;
@@ -43,23 +48,29 @@ export async function compose(config: BerthConfig, deps: ServiceDeps, options: C
     const snapshots = new OverlaySnapshotter(path.join(root, 'snapshots'), db);
     await snapshots.init();
     const limits = { ...pullLimits(config), ...options.limits };
-    const grpcRegistry = options.registry ? undefined : new GrpcRegistryClient(config.addresses.registry);
+    const workers = options.unpacker ? undefined : new WorkerLayerUnpacker(limits.maxLayerBytes);
+    const grpcRegistry = options.registry ? undefined : new GrpcRegistryClient(config.addresses.registry, config);
     const ctx: ImageContext = {
       content,
       snapshots,
       images: new SqliteImageStore(db),
-      unpacker: new StreamingLayerUnpacker(options.tools ?? new CommandNodeTools(), limits.maxLayerBytes),
+      unpacker: options.unpacker ?? workers!,
       registry: options.registry ?? grpcRegistry!,
       events: new ImageEvents(deps.events),
       limits,
       logger: deps.logger,
       locks: newLocks(),
     };
+    const gc = new GarbageCollector(ctx, { ...GC_SCHEDULE, ...options.gc }, deps.logger.child({ component: 'gc' }));
+    gc.start();
     return {
       images: new Images(ctx),
+      gc,
       root,
       async close() {
+        await gc.stop();
         grpcRegistry?.close();
+        await workers?.close();
         db.close();
       },
     };

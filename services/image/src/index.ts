@@ -1,6 +1,7 @@
 import { startGrpcServer, type BerthConfig, type ServiceDeps } from '@berth/kit';
 import { compose, type ComposeOptions } from './compose.js';
 import { imagesService } from './grpc/images-service.js';
+import { meteredImages } from './metrics.js';
 
 export type { ComposeOptions } from './compose.js';
 
@@ -19,7 +20,7 @@ export async function start(
     const server = await startGrpcServer({
       name: 'image',
       address,
-      services: [imagesService(composed.images)],
+      services: [imagesService(meteredImages(composed.images))],
       logger: deps.logger,
       ...(!address.startsWith('unix://') && config.tls.cert && { tls: config.tls }),
     });

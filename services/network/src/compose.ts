@@ -3,18 +3,19 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { serviceDirs, type BerthConfig, type ServiceDeps } from '@berth/kit';
 import { DnsServer } from './dns/dns-server.js';
-import { Forwarder, upstreamsFromResolvConf, type Upstream } from './dns/forwarder.js';
+import { Forwarder, upstreamsFromConfig, upstreamsFromResolvConf, type Upstream } from './dns/forwarder.js';
 import type { Settings } from './domain/context.js';
 import { lookupAddress, lookupPointer, unknownName } from './domain/dns-records.js';
 import { parseCidr } from './domain/ipv4.js';
 import { NetworkService } from './domain/network-service.js';
 import { IptablesFirewall } from './kernel/iptables.js';
 import { LinuxHost } from './kernel/linux-host.js';
+import { PortReservations } from './kernel/port-reservations.js';
 import { NetnsFiles } from './kernel/netns.js';
 import { NetworkDb } from './store/network-db.js';
 
 export interface ComposeOptions {
-  /** Resolvers for names the embedded DNS does not know; default: the nameservers of /etc/resolv.conf. */
+  /** Resolvers for names the embedded DNS does not know; default: config.network.dnsUpstreams, else the nameservers of /etc/resolv.conf. */
   dnsUpstreams?: Upstream[];
   /** Prefix of berth's iptables chains; default from the bridge name (see defaultChainPrefix). */
   chainPrefix?: string;
@@ -22,6 +23,8 @@ export interface ComposeOptions {
   subnetPools?: string[];
   /** Size of an automatic subnet; default /24. */
   autoPrefix?: number;
+  /** How often berth's iptables rules are checked and repaired; default 5 s, 0 for never. */
+  firewallCheckMs?: number;
 }
 
 export const DEFAULT_SUBNET_POOLS = Array.from({ length: 8 }, (_, i) => `10.${202 + i}.0.0/16`);
@@ -68,8 +71,12 @@ export async function compose(config: BerthConfig, deps: ServiceDeps, options: C
     instanceTag(config.stateRoot),
     new NetnsFiles(settings.netnsDir),
     new IptablesFirewall(options.chainPrefix ?? defaultChainPrefix(settings.bridgeName)),
+    new PortReservations((err, port) => logger.warn({ err, port }, 'published port taken on the host: not held')),
   );
-  const upstreams = options.dnsUpstreams ?? upstreamsFromResolvConf(await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
+  const configured = config.network.dnsUpstreams ?? [];
+  const upstreams =
+    options.dnsUpstreams ??
+    (configured.length > 0 ? upstreamsFromConfig(configured) : upstreamsFromResolvConf(await readFile('/etc/resolv.conf', 'utf8').catch(() => '')));
   const dns = new DnsServer({
     records: {
       address: (asker, server, name) => lookupAddress(db, asker, server, name),
@@ -80,7 +87,11 @@ export async function compose(config: BerthConfig, deps: ServiceDeps, options: C
     logger: logger.child({ component: 'dns' }),
   });
   const service = new NetworkService({ store: db, host, dns, events: deps.events, logger, settings });
+  let timer: NodeJS.Timeout | undefined;
   const close = async () => {
+    clearInterval(timer);
+    await host.settle(); // background removals of sandboxes finish before the process goes
+    host.reservations.closeAll();
     await dns.close();
     db.close();
   };
@@ -89,6 +100,13 @@ export async function compose(config: BerthConfig, deps: ServiceDeps, options: C
   } catch (err) {
     await close();
     throw err;
+  }
+  const checkMs = options.firewallCheckMs ?? 5000;
+  if (checkMs > 0) {
+    timer = setInterval(() => {
+      service.checkFirewall().catch((err: unknown) => logger.error({ err }, 'iptables check failed'));
+    }, checkMs);
+    timer.unref();
   }
   return { service, host, settings, close };
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCommand } from '@berth/kit';
-import { httpRequest } from '@berth/fixtures';
+import { httpRequest, waitUntil } from '@berth/fixtures';
 import { network } from '@berth/proto';
 import { instanceTag } from './index.js';
 import { NetnsFiles } from './kernel/netns.js';
@@ -49,8 +49,9 @@ describe('lifecycle and reconcile', () => {
       assert.equal(r.endpoints[0]!.ipv4Address, h.ip(1, 2) + '/24', 'the freed address is reused');
       await h.client.teardownSandbox({ containerId: id('c') });
     }
-    assert.deepEqual(await ownedVeths(), veths);
-    assert.deepEqual(await h.leftovers().then((l) => l.filter((x) => x.startsWith('netns') || x.startsWith('mount'))), []);
+    // Teardown frees rows and rules at once; the kernel objects go in the background.
+    await waitUntil(async () => JSON.stringify(await ownedVeths()) === JSON.stringify(veths), { what: 'the veths removed' });
+    await waitUntil(async () => (await h.leftovers()).every((x) => !x.startsWith('netns') && !x.startsWith('mount')), { what: 'the netns files removed' });
     assert.equal(await endpointsOn('cyc'), 0);
     assert.equal(await endpointsOn('side'), 0);
     const rules = await ourRules();

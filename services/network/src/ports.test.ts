@@ -1,3 +1,4 @@
+import { probeBind } from './kernel/port-probe.js';
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
@@ -115,11 +116,16 @@ describe('published ports', () => {
     assert.equal((await h.client.getNetwork({ id: 'pubnet' })).network!.endpoints.length, 1);
   });
 
-  it('removes the rules on teardown, and teardown is idempotent', async () => {
+  it('holds the published host ports (nothing else may bind them) until teardown, which is idempotent', async () => {
     const port = hostPort('0.0.0.0');
+    const udp = hostPort('0.0.0.0', 'udp');
+    await assert.rejects(probeBind('tcp', '0.0.0.0', port), { code: 'EADDRINUSE' });
+    await assert.rejects(probeBind('udp', '0.0.0.0', udp), { code: 'EADDRINUSE' });
     await h.client.teardownSandbox({ containerId: id('a') });
     await h.client.teardownSandbox({ containerId: id('a') });
     assert.ok(!(await runCommand('iptables-save', ['-t', 'nat'])).stdout.includes(`--dport ${port} `));
+    assert.equal(await probeBind('tcp', '0.0.0.0', port), port, 'released with the mapping');
+    assert.equal(await probeBind('udp', '0.0.0.0', udp), udp);
     assert.equal((await h.client.getNetwork({ id: 'pubnet' })).network!.endpoints.length, 0);
   });
 });

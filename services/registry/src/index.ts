@@ -1,7 +1,9 @@
-import { serve, startGrpcServer, type BerthConfig, type ServiceDeps } from '@berth/kit';
+import path from 'node:path';
+import { serve, serviceDirs, startGrpcServer, type BerthConfig, type ServiceDeps } from '@berth/kit';
 import { registry } from '@berth/proto';
 import { registrySettings, type RegistryStartOptions } from './config.js';
 import { Registry } from './domain/registry.js';
+import { BlobSocketServer } from './grpc/blob-socket.js';
 import { registryHandlers } from './grpc/registry-service.js';
 import { startProxyServer, type ProxyServer } from './proxy/proxy-server.js';
 
@@ -24,12 +26,15 @@ export async function start(config: BerthConfig, deps: ServiceDeps, options: Reg
   const reg = new Registry({ ...settings.client, logger: logger.child({ component: 'distribution' }) });
   const address = config.addresses.registry;
   let proxy: ProxyServer | undefined;
+  let blobSocket: BlobSocketServer | undefined;
   try {
+    // StreamBlob's data plane, for callers on this host (only when gRPC is on a unix socket too).
+    if (address.startsWith('unix://')) blobSocket = await BlobSocketServer.listen(path.join(serviceDirs(config, 'registry').run, 'blobs.sock'));
     if (settings.proxy) proxy = await startProxyServer({ settings: settings.proxy, client: settings.client, logger });
     const server = await startGrpcServer({
       name: 'registry',
       address,
-      services: [serve(registry.RegistryService, registryHandlers(reg))],
+      services: [serve(registry.RegistryService, registryHandlers(reg, blobSocket))],
       logger,
       ...(!address.startsWith('unix://') && config.tls.cert && { tls: config.tls }),
     });
@@ -37,12 +42,13 @@ export async function start(config: BerthConfig, deps: ServiceDeps, options: Reg
       address: server.address,
       ...(proxy && { proxyAddress: proxy.address }),
       async close() {
-        await Promise.all([server.close(), proxy?.close()]);
+        await Promise.all([server.close(), proxy?.close(), blobSocket?.close()]);
         reg.close();
       },
     };
   } catch (err) {
     await proxy?.close();
+    await blobSocket?.close();
     reg.close();
     throw err;
   }

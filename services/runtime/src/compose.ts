@@ -1,8 +1,16 @@
 import { access, constants, mkdir, realpath } from 'node:fs/promises';
 import type { BerthConfig, EventPublisher, Logger } from '@berth/kit';
 import { ContainerService } from './domain/container-service.js';
+import { ExecService } from './domain/exec-service.js';
+import { VolumeService } from './domain/volume-service.js';
+import { LogRotator } from './domain/log-rotation.js';
+import { HealthMonitors } from './domain/health-monitor.js';
+import { Status } from './domain/container.js';
+import { hostHardLimits } from './oci/rlimits.js';
+import { hostCapabilities } from './oci/spec-defaults.js';
 import { newCoordination, type RuntimeContext } from './domain/context.js';
 import { handleExit, pollExits, restore } from './domain/exit-handler.js';
+import { retryDeferredTeardowns } from './domain/sandbox.js';
 import type { ImageProvider } from './domain/image-provider.js';
 import type { NetworkSandbox } from './domain/ports.js';
 import { CgroupFsStats } from './oci/cgroup-stats.js';
@@ -14,6 +22,7 @@ import { findBinary, probeRuntime } from './oci/runtime-probe.js';
 import { loadDefaultSeccomp } from './oci/seccomp.js';
 import { RuntimePaths } from './paths.js';
 import { ContainerDb } from './store/container-db.js';
+import { VolumeDb } from './store/volume-db.js';
 
 export interface ComposeDeps {
   logger: Logger;
@@ -22,10 +31,13 @@ export interface ComposeDeps {
   network?: NetworkSandbox;
   /** The exit sweep's period (the exit-dir watcher is the fast path). */
   sweepMs?: number;
+  logCheckMs?: number;
 }
 
 export interface Composed {
   containers: ContainerService;
+  execs: ExecService;
+  volumes: VolumeService;
   ctx: RuntimeContext;
   close(): void;
 }
@@ -49,30 +61,45 @@ export async function compose(config: BerthConfig, deps: ComposeDeps): Promise<C
   const runtime = new OciRuntimeCli(probed.name, probed.binary, paths.runtimeRoot);
   const conmon = await findBinary('conmon');
   if (!conmon) throw new Error('conmon is not installed');
+  const perl = await findBinary('perl'); // the attach relay (perl-base is Essential on Debian)
+  if (!perl) throw new Error('perl is not installed');
   const seccomp = await loadDefaultSeccomp();
   if (!seccomp) logger.warn('no seccomp profile at /usr/share/containers/seccomp.json: containers run without one');
   let initBinary: string | undefined;
   for (const b of INIT_BINARIES) if (!initBinary && (await access(b, constants.X_OK).then(() => true, () => false))) initBinary = b;
   const db = new ContainerDb(paths.db);
-  const ctx: RuntimeContext = {
-    db, images: deps.images, runtime, rootfs: new CommandRootfsMounter(), cgroups: new CgroupFsStats(),
-    monitor: new ConmonMonitor({ binary: conmon, runtime, paths, logSizeMax: config.runtime.logMaxBytes }),
+  const volumes = new VolumeDb(paths.db);
+  const parts: Omit<RuntimeContext, 'health'> = {
+    db, volumes, images: deps.images, runtime, rootfs: new CommandRootfsMounter(), cgroups: new CgroupFsStats(),
+    monitor: new ConmonMonitor({ binary: conmon, runtime, paths, perl }),
     events: deps.events, logger, paths, cgroupParent, defaultStopTimeoutSeconds: config.runtime.stopTimeoutSeconds,
+    logMaxBytes: config.runtime.logMaxBytes, logMaxFiles: config.runtime.logMaxFiles, hostLimits: await hostHardLimits(), hostCaps: await hostCapabilities(),
     ...(deps.network ? { network: deps.network } : {}),
     ...(seccomp ? { seccomp } : {}),
     ...(initBinary ? { initBinary } : {}),
     ...newCoordination(),
   };
+  const ctx = parts as RuntimeContext;
+  ctx.health = new HealthMonitors(ctx); // it needs the context it is part of
   // Watch first, then reconcile: an exit during the reconcile is seen by one or the other.
-  const watcher = new ExitWatcher(paths.exitDir, (id) => handleExit(ctx, id), () => pollExits(ctx), logger, deps.sweepMs);
+  const watcher = new ExitWatcher(paths.exitDir, (id) => handleExit(ctx, id), () => pollExits(ctx).then(() => retryDeferredTeardowns(ctx)), logger, deps.sweepMs);
   await watcher.start();
+  const rotator = new LogRotator(ctx, deps.logCheckMs);
+  rotator.start();
   const restored = await restore(ctx);
   logger.info({ running: restored.restored.length, exitedWhileDown: restored.exited.length, removals: restored.removed.length }, 'containers restored');
+  for (const c of ctx.db.list([Status.Running])) ctx.health.resume(c);
   return {
     containers: new ContainerService(ctx),
+    execs: new ExecService(ctx),
+    volumes: new VolumeService(ctx),
     ctx,
     close: () => {
       watcher.close();
+      rotator.close();
+      ctx.health.close();
+      ctx.restarts.close();
+      volumes.close();
       db.close();
     },
   };

@@ -1,11 +1,14 @@
-import { startGrpcServer, type BerthConfig, type EventPublisher, type Logger } from '@berth/kit';
+import { registerCollector, serve, startGrpcServer, type BerthConfig, type EventPublisher, type Logger } from '@berth/kit';
 import { runtime } from '@berth/proto';
 import { compose } from './compose.js';
 import type { ImageProvider } from './domain/image-provider.js';
 import type { NetworkSandbox } from './domain/ports.js';
 import { containersHandlers } from './grpc/containers-service.js';
+import { volumesHandlers } from './grpc/volumes-service.js';
 import { GrpcImageProvider } from './grpc/grpc-image-provider.js';
 import { GrpcNetworkSandbox } from './grpc/grpc-network-sandbox.js';
+import { runtimeCollector } from './metrics.js';
+import { withListCache } from './grpc/list-cache.js';
 
 export interface RuntimeDeps {
   logger: Logger;
@@ -15,6 +18,8 @@ export interface RuntimeDeps {
   /** Default: the network service at config.addresses.network; `null` for none (bridge → empty netns). */
   network?: NetworkSandbox | null;
   sweepMs?: number;
+  /** How often log sizes are checked for rotation (default 1 s). */
+  logCheckMs?: number;
 }
 
 export interface RuntimeService {
@@ -28,27 +33,33 @@ export interface RuntimeService {
 
 /** Starts the runtime service: runtime.ContainersService on config.addresses.runtime. */
 export async function start(config: BerthConfig, deps: RuntimeDeps): Promise<RuntimeService> {
-  const ownImages = deps.images ? undefined : new GrpcImageProvider(config.addresses.image);
-  const ownNetwork = deps.network === undefined ? new GrpcNetworkSandbox(config.addresses.network) : undefined;
+  const ownImages = deps.images ? undefined : new GrpcImageProvider(config.addresses.image, config);
+  const ownNetwork = deps.network === undefined ? new GrpcNetworkSandbox(config.addresses.network, config) : undefined;
   const network = deps.network === null ? undefined : (deps.network ?? ownNetwork);
   const composed = await compose(config, {
     logger: deps.logger, events: deps.events, images: deps.images ?? ownImages!,
     ...(network ? { network } : {}),
     ...(deps.sweepMs ? { sweepMs: deps.sweepMs } : {}),
+    ...(deps.logCheckMs ? { logCheckMs: deps.logCheckMs } : {}),
   });
   const server = await startGrpcServer({
     name: 'runtime',
     address: config.addresses.runtime,
-    services: [{ definition: runtime.ContainersService, handlers: containersHandlers(composed.containers) }],
+    services: [
+      { definition: runtime.ContainersService, handlers: withListCache(composed.ctx, containersHandlers(composed.containers, composed.execs, composed.volumes)) },
+      serve(runtime.VolumesService, volumesHandlers(composed.volumes)),
+    ],
     logger: deps.logger,
     tls: config.tls,
   }).catch((err: unknown) => {
     composed.close();
     throw err;
   });
+  const unregisterMetrics = registerCollector('runtime', runtimeCollector(composed.ctx));
   return {
     address: server.address,
     close: async () => {
+      unregisterMetrics();
       await server.close(2000);
       composed.close();
       ownImages?.close();

@@ -10,7 +10,8 @@ import path from 'node:path';
  *
  * Volatile, `<runRoot>/runtime/` (gone with a reboot, like the containers themselves): `runc/` (the
  * runtime's --root), `exits/` (conmon's exit files), `sockets/` (conmon's --socket-dir-path) and
- * `containers/<id>/` (pid files, the runtime's log).
+ * `containers/<id>/` (pid files, the runtime's log, `execs/<exec id>/`). Named volumes live in
+ * `<stateRoot>/runtime/volumes/<name>/_data` (Docker's local driver layout).
  */
 export class RuntimePaths {
   readonly state: string;
@@ -34,4 +35,12 @@ export class RuntimePaths {
   monitorPidFile(id: string): string { return path.join(this.runDir(id), 'conmon.pid'); }
   runtimeLog(id: string): string { return path.join(this.runDir(id), 'runtime.log'); }
   exitFile(id: string): string { return path.join(this.exitDir, id); }
+  /** conmon's control fifo for a container or exec ("1 h w" resizes, "2 0 0" reopens the log). */
+  ctlFifo(bundleOrExecDir: string): string { return path.join(bundleOrExecDir, 'ctl'); }
+  /** An exec's files: process.json, pid, exit, conmon's fifos and attach socket. Gone with the container's run dir. */
+  execDir(id: string, execId: string): string { return path.join(this.runDir(id), 'execs', execId); }
+  /** The short path conmon links to a bundle (or exec dir), so the attach socket fits sun_path. */
+  socketLink(uuid: string): string { return path.join(this.socketDir, uuid); }
+  attachSocket(uuid: string): string { return path.join(this.socketLink(uuid), 'attach'); }
+  volumesDir(): string { return path.join(this.state, 'volumes'); }
 }

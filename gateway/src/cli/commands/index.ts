@@ -14,6 +14,9 @@ import { rmCommand } from './rm.js';
 import { inspectCommand } from './inspect.js';
 import { startCommand } from './start.js';
 import { waitCommand } from './wait.js';
+import { networkCommand } from './network.js';
+import { portCommand } from './port.js';
+import { eventsCommand } from './events.js';
 
 /** Every verb of the berth CLI, in the order `berth --help` lists them. */
 export const COMMANDS: readonly AnyCommand[] = [
@@ -29,7 +32,10 @@ export const COMMANDS: readonly AnyCommand[] = [
   rmCommand,
   rmiCommand,
   tagCommand,
+  portCommand,
+  networkCommand,
   inspectCommand,
   infoCommand,
   versionCommand,
+  eventsCommand,
 ];

@@ -18,6 +18,9 @@ export interface RunOptions {
   interactive: boolean;
   labels: string[];
   publish: string[];
+  publishAll: boolean;
+  networkAliases: string[];
+  ip?: string;
   pull: 'missing' | 'always' | 'never';
 }
 
@@ -36,6 +39,9 @@ export const RUN_FLAGS: FlagSpec[] = [
   { long: 'interactive', short: 'i', kind: 'bool', description: 'Keep STDIN open (not supported yet)' },
   { long: 'label', short: 'l', kind: 'list', valueName: 'list', description: 'Set meta data on a container' },
   { long: 'publish', short: 'p', kind: 'list', valueName: 'list', description: "Publish a container's port(s) to the host" },
+  { long: 'publish-all', short: 'P', kind: 'bool', description: 'Publish all exposed ports to random ports' },
+  { long: 'network-alias', kind: 'list', valueName: 'list', description: 'Add network-scoped alias for the container' },
+  { long: 'ip', kind: 'string', valueName: 'string', description: 'IPv4 address (e.g., 172.30.100.104)' },
   { long: 'pull', kind: 'string', valueName: 'string', description: 'Pull image before running ("always", "missing", "never")' },
 ];
 
@@ -56,10 +62,13 @@ export function parseRunOptions(args: ParsedArgs): RunOptions {
     interactive: flagBool(args, 'interactive'),
     labels: flagList(args, 'label'),
     publish: flagList(args, 'publish'),
+    publishAll: flagBool(args, 'publish-all'),
+    networkAliases: flagList(args, 'network-alias'),
     pull,
   };
   if (opt('name') !== undefined) o.name = opt('name')!;
   if (network !== undefined) o.network = network;
+  if (opt('ip') !== undefined) o.ip = opt('ip')!;
   if (opt('entrypoint') !== undefined) o.entrypoint = opt('entrypoint')!;
   if (opt('workdir') !== undefined) o.workdir = opt('workdir')!;
   if (opt('user') !== undefined) o.user = opt('user')!;
@@ -109,6 +118,15 @@ export function createBody(o: RunOptions): Record<string, unknown> {
       // In the foreground the CLI removes the container itself once it has read all output.
       AutoRemove: o.rm && o.detach,
       PortBindings: ports.bindings,
+      PublishAllPorts: o.publishAll,
     },
+    ...endpointsConfig(o),
   };
+}
+
+/** `--network-alias` and `--ip` apply to the network `--network` names (Docker's NetworkingConfig). */
+function endpointsConfig(o: RunOptions): Record<string, unknown> {
+  if (o.networkAliases.length === 0 && o.ip === undefined) return {};
+  const network = o.network ?? 'default';
+  return { NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: o.networkAliases, IPAMConfig: o.ip ? { IPv4Address: o.ip } : null } } } };
 }

@@ -53,5 +53,6 @@ export function emptySpec(c: runtime.Container): runtime.ContainerSpec {
     attachStdout: false,
     attachStderr: false,
     stdinOnce: false,
+    endpointsConfig: [],
   };
 }

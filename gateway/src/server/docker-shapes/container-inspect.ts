@@ -2,7 +2,8 @@ import type { runtime, types } from '@berth/proto';
 import { effectiveConfig } from './effective-config.js';
 import { parseImageConfig } from './image-config.js';
 import { mountPoints } from './container-mounts.js';
-import { networksFor, portBindingMap } from './container-network.js';
+import { legacyEndpointFields, networksFor, portBindingMap, portMap } from './container-network.js';
+import { sandboxId } from './network-shapes.js';
 import { zeroTimeIfEmpty } from './container-status.js';
 import { emptySpec, emptyState } from './container-defaults.js';
 
@@ -70,23 +71,16 @@ export function containerInspect(c: runtime.Container): Record<string, unknown> 
     },
     NetworkSettings: {
       Bridge: '',
-      SandboxID: '',
-      SandboxKey: c.netnsPath,
-      Ports: {},
+      SandboxID: state.running && c.netnsPath ? sandboxId(c.id) : '',
+      SandboxKey: state.running ? c.netnsPath : '',
+      Ports: portMap(c, config.exposedPorts, state.running),
       HairpinMode: false,
       LinkLocalIPv6Address: '',
       LinkLocalIPv6PrefixLen: 0,
       SecondaryIPAddresses: null,
       SecondaryIPv6Addresses: null,
-      EndpointID: '',
-      Gateway: '',
-      GlobalIPv6Address: '',
-      GlobalIPv6PrefixLen: 0,
-      IPAddress: '',
-      IPPrefixLen: 0,
-      IPv6Gateway: '',
-      MacAddress: '',
-      Networks: networksFor(spec),
+      ...legacyEndpointFields(c),
+      Networks: networksFor(c),
     },
   };
 }

@@ -47,20 +47,53 @@ test('containerSummary is Docker\'s ContainerSummary', () => {
   assert.deepEqual(s['Mounts'], []);
 });
 
-test('published ports show while running', () => {
+test('published ports show while running, with the host ports the runtime chose', () => {
   const spec = containerSpecFromDocker({
     Image: 'b',
     ExposedPorts: { '80/tcp': {} },
-    HostConfig: { NetworkMode: 'host', PortBindings: { '80/tcp': [{ HostIp: '', HostPort: '8080' }] } },
+    HostConfig: { PortBindings: { '80/tcp': [{ HostIp: '', HostPort: '' }] } },
   });
-  const running = containerSummary(containerFixture({ spec, state: { status: 'running', running: true } }), now);
+  const ports = [{ containerPort: '80/tcp', hostIp: '0.0.0.0', hostPort: '32768' }];
+  const running = containerSummary(containerFixture({ spec, ports, state: { status: 'running', running: true } }), now);
   assert.deepEqual(running['Ports'], [
-    { IP: '0.0.0.0', PrivatePort: 80, PublicPort: 8080, Type: 'tcp' },
+    { IP: '0.0.0.0', PrivatePort: 80, PublicPort: 32768, Type: 'tcp' },
     { PrivatePort: 53, Type: 'udp' },
   ]);
+  const inspect = containerInspect(containerFixture({ spec, ports, state: { status: 'running', running: true } })) as Record<string, any>;
+  assert.deepEqual(inspect['NetworkSettings'].Ports, { '53/udp': null, '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '32768' }] });
   const stopped = containerSummary(containerFixture({ spec }), now) as Record<string, any>;
   assert.deepEqual(stopped['Ports'], [{ PrivatePort: 53, Type: 'udp' }, { PrivatePort: 80, Type: 'tcp' }]);
-  assert.deepEqual(Object.keys(stopped['NetworkSettings'].Networks), ['host']);
+  const host = containerSummary(containerFixture({ spec: { ...spec, networkMode: 'host' }, networks: [] }), now) as Record<string, any>;
+  assert.deepEqual(Object.keys(host['NetworkSettings'].Networks), ['host']);
+});
+
+test('inspect shows the endpoints of every network, the default bridge also in the legacy fields', () => {
+  const endpoint = { ipv4Address: '10.201.0.2/16', gateway: '10.201.0.1', macAddress: '02:42:0a:c9:00:02', interface: 'eth0' };
+  const c = containerFixture({
+    state: { status: 'running', running: true },
+    netnsPath: '/run/berth/netns/x',
+    networks: [
+      { config: { network: 'bridge', aliases: [], ipv4Address: '' }, networkId: 'n1', endpoint },
+      { config: { network: 'app', aliases: ['db'], ipv4Address: '10.9.0.5' }, networkId: 'n2', endpoint: { ...endpoint, ipv4Address: '10.9.0.5/24', gateway: '10.9.0.1' } },
+    ],
+  });
+  const ns = (containerInspect(c) as Record<string, any>)['NetworkSettings'];
+  assert.equal(ns.IPAddress, '10.201.0.2');
+  assert.equal(ns.IPPrefixLen, 16);
+  assert.equal(ns.Gateway, '10.201.0.1');
+  assert.equal(ns.MacAddress, '02:42:0a:c9:00:02');
+  assert.equal(ns.SandboxKey, '/run/berth/netns/x');
+  assert.match(ns.SandboxID, /^[0-9a-f]{64}$/);
+  assert.deepEqual(Object.keys(ns.Networks), ['bridge', 'app']);
+  assert.equal(ns.Networks.bridge.DNSNames, null);
+  assert.equal(ns.Networks.app.IPAddress, '10.9.0.5');
+  assert.deepEqual(ns.Networks.app.IPAMConfig, { IPv4Address: '10.9.0.5' });
+  assert.deepEqual(ns.Networks.app.Aliases, ['db']);
+  assert.deepEqual(ns.Networks.app.DNSNames, ['web', 'db', c.id.slice(0, 12)]);
+  assert.match(ns.Networks.app.EndpointID, /^[0-9a-f]{64}$/);
+  const stopped = (containerInspect({ ...c, state: { ...c.state!, running: false, status: 'exited' } }) as Record<string, any>)['NetworkSettings'];
+  assert.deepEqual(stopped.Ports, {});
+  assert.equal(stopped.SandboxKey, '');
 });
 
 test('containerInspect has Docker\'s top-level fields and types', () => {

@@ -10,6 +10,7 @@ import {
   optStrSlice,
   type JsonObject,
 } from './json-fields.js';
+import { endpointsConfigFromDocker } from './networking-config.js';
 
 /**
  * `POST /containers/create`: Docker's body is the container Config with two more members,
@@ -67,6 +68,7 @@ export function containerSpecFromDocker(body: unknown): runtime.ContainerSpec {
     attachStdout: optBool(config, 'AttachStdout'),
     attachStderr: optBool(config, 'AttachStderr'),
     stdinOnce: optBool(config, 'StdinOnce'),
+    endpointsConfig: endpointsConfigFromDocker(config),
   };
 }
 

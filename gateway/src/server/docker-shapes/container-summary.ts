@@ -19,12 +19,12 @@ export function containerSummary(c: runtime.Container, now: Date = new Date()): 
     ImageID: c.imageId,
     Command: commandLine(c.path, c.args, config),
     Created: unixSeconds(c.created),
-    Ports: listPorts(spec, config.exposedPorts, state.running),
+    Ports: listPorts(c, config.exposedPorts, state.running),
     Labels: config.labels,
     State: state.status,
     Status: statusText(state, now),
     HostConfig: { NetworkMode: spec.networkMode },
-    NetworkSettings: { Networks: networksFor(spec) },
+    NetworkSettings: { Networks: networksFor(c) },
     Mounts: mountPoints(spec),
   };
 }

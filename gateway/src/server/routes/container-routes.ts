@@ -3,7 +3,7 @@ import type { Router } from '../router.js';
 import { queryBool, queryInt, readJson, sendEmpty, sendJson } from '../http-io.js';
 import { parseFilters } from '../docker-shapes/filters.js';
 import { containerSpecFromDocker, validContainerName } from '../docker-shapes/container-spec.js';
-import { containerSummary } from '../docker-shapes/container-summary.js';
+import { listSummary } from '../docker-shapes/summary-cache.js';
 import { containerInspect } from '../docker-shapes/container-inspect.js';
 import { familiarTagged, looksLikeImageId, parseImageRef } from '../../reference/image-reference.js';
 import type { RouteDeps } from './route-deps.js';
@@ -40,7 +40,7 @@ export function containerRoutes(router: Router, { backends }: RouteDeps): void {
       { signal },
     );
     const now = new Date();
-    sendJson(res, 200, list.containers.map((c) => containerSummary(c, now)));
+    sendJson(res, 200, list.containers.map((c) => listSummary(c, now)));
   });
 
   router.get('/containers/:id/json', 'container.Inspect', async ({ res, params, signal }) => {

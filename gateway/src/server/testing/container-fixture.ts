@@ -32,6 +32,8 @@ export function containerFixture(
     ),
     rootfsMounts: [],
     netnsPath: '',
+    networks: [{ config: { network: 'bridge', aliases: [], ipv4Address: '' }, networkId: 'b'.repeat(64) }],
+    ports: [],
     ...rest,
   };
 }

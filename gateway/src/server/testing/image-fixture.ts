@@ -25,6 +25,7 @@ export function imageFixture(over: Partial<image.Image> = {}): image.Image {
     manifestDigest: 'sha256:' + 'e'.repeat(64),
     containers: 2,
     parent: '',
+    lastTagTime: '',
     ...over,
   };
 }

@@ -3,6 +3,13 @@ import { BerthError, newId, type Handlers } from '@berth/kit';
 import type { runtime } from '@berth/proto';
 import { emptyState } from '../docker-shapes/container-defaults.js';
 import type { InMemoryImages } from './in-memory-images.js';
+import { networkNameForMode } from '../docker-shapes/container-network.js';
+
+/** As the runtime records it: the network NetworkMode names (none, host and container:<id> are not networks). */
+function primaryNetwork(mode: string): runtime.NetworkAttachment[] {
+  const name = networkNameForMode(mode);
+  return name === undefined || name === 'none' || name === 'host' ? [] : [{ config: { network: name, aliases: [], ipv4Address: '' }, networkId: '' }];
+}
 
 /**
  * A runtime service kept in memory for the gateway's server test. A started container "runs" its
@@ -62,6 +69,7 @@ export class InMemoryRuntime {
         const c: runtime.Container = {
           id, name: name || `c_${id.slice(0, 6)}`, imageId: img.id, created: new Date().toISOString(), spec, state: emptyState(),
           path: '', args: [], restartCount: 0, logPath: '', runtime: 'runc', imageConfig: img.config, rootfsMounts: [], netnsPath: '',
+          networks: primaryNetwork(spec!.networkMode), ports: [],
         };
         for (const other of this.containers.values()) if (other.name === c.name) throw new BerthError('already_exists', `Conflict. The container name "/${c.name}" is already in use`);
         this.containers.set(id, c);
@@ -97,6 +105,19 @@ export class InMemoryRuntime {
       getContainer: async ({ id }) => ({ container: this.get(id) }),
       listContainers: async ({ all }) => ({ containers: [...this.containers.values()].filter((c) => all || c.state!.running) }),
       containerLogs: (req, ctx) => this.readLogs(req, ctx.signal),
+      connectNetwork: async ({ id, endpoint }) => {
+        const c = this.get(id);
+        if (c.networks.some((a) => a.config?.network === endpoint!.network)) throw new BerthError('permission_denied', `endpoint with name ${c.name} already exists in network ${endpoint!.network}`);
+        c.networks.push({ config: endpoint!, networkId: '' });
+        return {};
+      },
+      disconnectNetwork: async ({ id, network, force }) => {
+        const c = this.get(id);
+        const kept = c.networks.filter((a) => a.config?.network !== network);
+        if (kept.length === c.networks.length && !force) throw new BerthError('failed_precondition', `container ${c.id} is not connected to network ${network}`);
+        c.networks = kept;
+        return {};
+      },
     };
   }
 

@@ -2,15 +2,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, serve, silentLogger, startGrpcServer, type GrpcServerHandle } from '@berth/kit';
-import { image, runtime } from '@berth/proto';
+import { image, network, runtime } from '@berth/proto';
 import { start, type RunningGateway } from '../../index.js';
 import { HELLO_IMAGE, InMemoryImages } from './in-memory-images.js';
 import { InMemoryRuntime } from './in-memory-runtime.js';
+import { InMemoryNetworks } from './in-memory-networks.js';
 
 export interface InMemoryStack {
   socketPath: string;
   images: InMemoryImages;
   runtime: InMemoryRuntime;
+  networks: InMemoryNetworks;
   gateway: RunningGateway;
   close(): Promise<void>;
 }
@@ -26,15 +28,18 @@ export async function startInMemoryStack(): Promise<InMemoryStack> {
   const logger = silentLogger();
   const images = new InMemoryImages({ 'hello-world:latest': HELLO_IMAGE });
   const rt = new InMemoryRuntime(images);
+  const networks = new InMemoryNetworks();
   const servers: GrpcServerHandle[] = [
     await startGrpcServer({ name: 'image', address: config.addresses.image, services: [serve(image.ImagesService, images.handlers())], logger }),
     await startGrpcServer({ name: 'runtime', address: config.addresses.runtime, services: [serve(runtime.ContainersService, rt.handlers())], logger }),
+    await startGrpcServer({ name: 'network', address: config.addresses.network, services: [serve(network.NetworksService, networks.handlers())], logger }),
   ];
   const gateway = await start(config, { logger });
   return {
     socketPath: gateway.socketPath,
     images,
     runtime: rt,
+    networks,
     gateway,
     async close() {
       await gateway.close();

@@ -14,9 +14,22 @@ export interface Expected {
 export interface ContentWriter {
   /** Bytes already present when the writer was opened (a resumed ingest). */
   readonly offset: number;
+  /** The ingest file, for a reader that follows it as it grows (see `flushed`). */
+  readonly path: string;
+  /** Bytes in the ingest file so far (writes are buffered: `written` may be ahead). */
+  readonly flushed: number;
   /** The bytes already present, for consumers that need the blob from its start. */
   readExisting(): Readable;
+  /**
+   * The source of the bytes checks their digest itself and fails otherwise (the registry service
+   * from offset 0), so commit checks the size only. Call before the first write. The bytes are
+   * still checked end to end: the layer unpacked from this very file must match its diff ID.
+   */
+  trustSourceDigest(): void;
+  /** Copies the bytes (the caller may reuse its buffer); they reach the file later (see `flush`). */
   write(chunk: Uint8Array): Promise<void>;
+  /** Writes out what is buffered, so that `flushed` counts every byte written. */
+  flush(): Promise<void>;
   /** Verifies and publishes the blob; on a mismatch the ingest is removed and nothing is stored. */
   commit(): Promise<void>;
   /** Releases the writer, keeping partial data for a later resume. */
@@ -27,8 +40,10 @@ export interface ContentWriter {
 
 /** Content-addressed blob storage (containerd's content store, reduced to what berth uses). */
 export interface ContentStore {
+  /** The file of a committed blob (to read it in place). */
+  blobPath(digest: string): string;
   /** Size of a committed blob, or undefined if absent. */
-  info(digest: string): Promise<{ size: number } | undefined>;
+  info(digest: string): Promise<{ size: number; modifiedAt: number } | undefined>;
   /** Streams a committed blob. */
   reader(digest: string): Promise<Readable>;
   /** Reads a whole committed blob; refuses blobs larger than maxBytes. */
@@ -39,4 +54,8 @@ export interface ContentStore {
   put(bytes: Buffer, expected: Expected): Promise<void>;
   delete(digest: string): Promise<void>;
   list(): Promise<string[]>;
+  /** Ingests (partial blobs kept for a resume), with their size and last write. */
+  ingests(): Promise<Array<{ ref: string; size: number; modifiedAt: number }>>;
+  /** Removes an ingest (waiting for its writer, if one holds it). */
+  abortIngest(ref: string): Promise<void>;
 }

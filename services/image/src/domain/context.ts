@@ -23,8 +23,10 @@ export interface ImageContext {
 export interface ImageLocks {
   /** Pulls share it; deleting unreferenced layers and blobs takes it alone. */
   gc: SharedLock;
+  /** Chain IDs some pull is fetching now → settles when that pull ends (committed or not). */
+  layers: Map<string, Promise<void>>;
 }
 
 export function newLocks(): ImageLocks {
-  return { gc: new SharedLock() };
+  return { gc: new SharedLock(), layers: new Map() };
 }

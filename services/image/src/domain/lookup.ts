@@ -54,10 +54,13 @@ export function familiarRef(ref: RefRecord): string {
 
 export function viewOf(images: ImageStore, image: ImageRecord): ImageView {
   const refs = images.refsOf(image.id);
+  const tags = refs.filter((r) => r.tag !== undefined);
+  const lastTagTime = tags.reduce<number | undefined>((t, r) => (r.createdAt !== undefined && (t === undefined || r.createdAt > t) ? r.createdAt : t), undefined);
   return {
     ...image,
-    repoTags: refs.filter((r) => r.tag !== undefined).map(familiarRef),
+    repoTags: tags.map(familiarRef),
     repoDigests: refs.filter((r) => r.digest !== undefined).map(familiarRef),
     containers: images.leasesOf(image.id).length,
+    ...(lastTagTime !== undefined && { lastTagTime }),
   };
 }

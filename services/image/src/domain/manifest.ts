@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { BerthError, invalidArgument } from '@berth/kit';
+import { BerthError, invalidArgument } from '@berth/kit/errors';
 import { isDigest } from './reference.js';
 import type { Descriptor } from './types.js';
 
@@ -21,7 +21,9 @@ const LAYER_TYPES: Record<string, Compression> = {
   'application/vnd.oci.image.layer.v1.tar': 'none',
   'application/vnd.oci.image.layer.v1.tar+gzip': 'gzip',
   'application/vnd.oci.image.layer.v1.tar+zstd': 'zstd',
-  // Distributable ("non-distributable" is deprecated but still pushed by some tools): same bytes.
+  // Non-distributable ("foreign") layers: same bytes; their descriptors may carry `urls`.
+  'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip': 'gzip',
+  'application/vnd.docker.image.rootfs.foreign.diff.tar': 'none',
   'application/vnd.oci.image.layer.nondistributable.v1.tar': 'none',
   'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip': 'gzip',
   'application/vnd.oci.image.layer.nondistributable.v1.tar+zstd': 'zstd',
@@ -67,7 +69,9 @@ function descriptor(value: unknown, what: string): Descriptor {
   if (!d || typeof d.mediaType !== 'string' || typeof d.digest !== 'string' || !isDigest(d.digest) || typeof d.size !== 'number' || !Number.isSafeInteger(d.size) || d.size < 0) {
     throw invalidArgument(`${what}: invalid descriptor`);
   }
-  return { mediaType: d.mediaType, digest: d.digest, size: d.size };
+  const urls = (value as { urls?: unknown }).urls;
+  if (urls !== undefined && !(Array.isArray(urls) && urls.every((u) => typeof u === 'string'))) throw invalidArgument(`${what}: invalid urls`);
+  return { mediaType: d.mediaType, digest: d.digest, size: d.size, ...(urls !== undefined && urls.length > 0 && { urls: urls as string[] }) };
 }
 
 /** Parses a single-platform manifest (Docker schema2 or OCI); indexes must be resolved before. */

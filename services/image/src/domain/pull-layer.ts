@@ -1,11 +1,9 @@
-import { once } from 'node:events';
-import { Transform } from 'node:stream';
 import { BerthError, errorKind } from '@berth/kit';
 import type { ContentWriter } from './content-store.js';
 import type { ImageContext } from './context.js';
 import type { Semaphore } from './progress-queue.js';
 import type { RegistryAuth } from './registry.js';
-import type { ActiveLayer, UnpackResult } from './snapshotter.js';
+import type { ActiveLayer, UnpackJob } from './snapshotter.js';
 import type { Descriptor, PullProgress } from './types.js';
 
 export interface LayerJob {
@@ -33,8 +31,9 @@ export interface UnpackedLayer {
 
 /**
  * One layer of a pull: downloaded into the content store and unpacked into a fresh snapshot at
- * the same time, then checked (blob digest, then diff ID). The snapshot stays uncommitted: the
- * caller commits every layer once all of them are verified. A failure throws the snapshot away.
+ * the same time (the unpacker follows the ingest file as it grows), then checked (blob digest,
+ * then diff ID). The snapshot stays uncommitted: the caller commits every layer once all of them
+ * are verified. A failure throws the snapshot away.
  */
 export async function pullLayer(ctx: ImageContext, job: LayerJob, emit: Emit, slots: Semaphore): Promise<UnpackedLayer> {
   const id = shortDigest(job.descriptor.digest);
@@ -44,9 +43,12 @@ export async function pullLayer(ctx: ImageContext, job: LayerJob, emit: Emit, sl
     if (!slots.free) emit({ id, status: 'Waiting', current: 0, total: 0 });
     // The slot covers the transfer only: waiting for lower layers (hard links into them) happens
     // outside it, so a layer never holds a slot that a layer below it needs.
-    const { unpacking, progress } = await slots.run(() => transfer(ctx, job, active.dir, emit));
-    emit({ id, status: 'Extracting', current: progress(), total });
-    const result = await unpacking;
+    const unpack = await slots.run(() => transfer(ctx, job, active.dir, emit));
+    emit({ id, status: 'Extracting', current: Math.min(unpack.consumed, total), total });
+    const result = await unpack.done.catch((err: unknown) => {
+      // The blob is verified by now: bytes that do not unpack are the image's fault.
+      throw err instanceof BerthError ? err : new BerthError('invalid_argument', `layer ${job.descriptor.digest} cannot be unpacked: ${(err as Error).message}`);
+    });
     emit({ id, status: 'Extracting', current: total, total });
     if (result.diffId !== job.diffId) {
       throw new BerthError('data_loss', `layer ${job.descriptor.digest}: uncompressed content is ${result.diffId}, the image config says ${job.diffId}`);
@@ -59,81 +61,69 @@ export async function pullLayer(ctx: ImageContext, job: LayerJob, emit: Emit, sl
   }
 }
 
-interface Transfer {
-  /** Settles when the whole tar is applied. */
-  unpacking: Promise<UnpackResult>;
-  /** Compressed bytes the unpacker has taken so far. */
-  progress(): number;
-}
-
 /**
- * Feeds the blob (from the content store, or the registry while it is written to the store) to
- * the unpacker as it arrives; returns once the blob is complete and verified.
+ * Starts the unpacker on the blob (the committed one, or the ingest file while it is written)
+ * and returns once the blob is complete and verified; the unpacker may still be running.
  */
-async function transfer(ctx: ImageContext, job: LayerJob, dir: string, emit: Emit): Promise<Transfer> {
+async function transfer(ctx: ImageContext, job: LayerJob, dir: string, emit: Emit): Promise<UnpackJob> {
   const { digest, size: total, mediaType } = job.descriptor;
-  let consumed = 0;
-  const blob = new Transform({
-    highWaterMark: 1 << 20,
-    transform(chunk: Buffer, _enc, done) {
-      consumed += chunk.length;
-      done(null, chunk);
-    },
-  });
-  const unpacking = ctx.unpacker.unpack(blob, mediaType, { dir, lowers: job.lowers, digest, signal: job.signal });
-  let unpackState: { error: unknown } | 'running' | 'done' = 'running';
-  const settled = unpacking.then(
-    () => void (unpackState = 'done'),
-    (error: unknown) => void (unpackState = { error }),
-  );
-  const push = async (chunk: Uint8Array) => {
-    const state = unpackState;
-    if (state === 'done') throw new BerthError('internal', 'the layer unpacker finished before the end of the blob');
-    if (state !== 'running') {
-      // A refusal of ours ends the transfer; a format error (bad gzip, bad tar) may be a corrupted
-      // blob, so the download goes on to the digest check, which then names the real cause.
-      if (state.error instanceof BerthError) throw state.error;
-      return;
-    }
-    // An error on the blob stream comes from the unpacker's pipeline: `settled` reports it.
-    if (!blob.write(chunk)) await Promise.race([once(blob, 'drain').catch(() => undefined), settled]);
-  };
+  const target = { dir, lowers: job.lowers, digest, signal: job.signal };
+  const writer = await ctx.content.writer(`layer-${digest.slice(7)}`, { digest, size: total });
+  if (await ctx.content.info(digest)) {
+    await writer.close();
+    const unpack = ctx.unpacker.start(ctx.content.blobPath(digest), mediaType, target);
+    unpack.end(total);
+    emit({ id: shortDigest(digest), status: 'Download complete', current: 0, total: 0 });
+    return unpack;
+  }
+  let unpack: UnpackJob;
   try {
-    const writer = await ctx.content.writer(`layer-${digest.slice(7)}`, { digest, size: total });
-    if (await ctx.content.info(digest)) {
-      await writer.close();
-      for await (const chunk of await ctx.content.reader(digest)) await push(chunk as Buffer);
-      emit({ id: shortDigest(digest), status: 'Download complete', current: 0, total: 0 });
-    } else {
-      await download(ctx, job, writer, push, emit);
-    }
-    blob.end();
+    unpack = ctx.unpacker.start(writer.path, mediaType, target);
   } catch (err) {
-    blob.destroy(err as Error);
-    await unpacking.catch(() => undefined); // the transfer's failure is the one to report
+    await writer.close();
     throw err;
   }
-  return { unpacking, progress: () => Math.min(consumed, total) };
+  let failure: { error: unknown } | undefined;
+  unpack.done.catch((error: unknown) => void (failure = { error }));
+  // A refusal of ours ends the transfer; a format error (bad gzip, bad tar) may be a corrupted
+  // blob, so the download goes on to the digest check, which then names the real cause.
+  const refused = () => (failure?.error instanceof BerthError ? failure.error : undefined);
+  try {
+    await download(ctx, job, writer, unpack, refused, emit);
+  } catch (err) {
+    unpack.abort(err as Error);
+    await unpack.done.catch(() => undefined); // the transfer's failure is the one to report
+    throw foreignLayerError(err, job);
+  }
+  return unpack;
 }
 
-async function download(ctx: ImageContext, job: LayerJob, writer: ContentWriter, push: (c: Uint8Array) => Promise<void>, emit: Emit): Promise<void> {
+async function download(ctx: ImageContext, job: LayerJob, writer: ContentWriter, unpack: UnpackJob, refused: () => Error | undefined, emit: Emit): Promise<void> {
   const { digest, size: total } = job.descriptor;
   const id = shortDigest(digest);
   const step = Math.max(Math.floor(total / 50), 256 * 1024);
   try {
+    // From offset 0 the registry service verifies the digest (the stream fails otherwise); the
+    // unpacker checks the same file's diff ID. A resumed ingest is hashed here, whole.
+    if (writer.offset === 0) writer.trustSourceDigest();
     let current = writer.offset;
-    if (current > 0) for await (const chunk of writer.readExisting()) await push(chunk as Buffer);
+    let grown = writer.flushed;
+    unpack.grow(grown);
     let reported = current;
     emit({ id, status: 'Downloading', current, total });
     for await (const chunk of ctx.registry.fetchBlob(job.repository, digest, writer.offset, job.auth, job.signal)) {
+      const refusal = refused();
+      if (refusal) throw refusal;
       await writer.write(chunk.data);
-      await push(chunk.data);
+      if (writer.flushed > grown) unpack.grow((grown = writer.flushed));
       current += chunk.data.length;
       if (current - reported >= step || current === total) {
         emit({ id, status: 'Downloading', current, total });
         reported = current;
       }
     }
+    await writer.flush();
+    unpack.end(writer.flushed);
     emit({ id, status: 'Verifying Checksum', current: 0, total: 0 });
     await writer.commit();
     emit({ id, status: 'Download complete', current: 0, total: 0 });
@@ -162,6 +152,17 @@ export async function fetchSmallBlob(ctx: ImageContext, repository: string, desc
     }
   }
   return ctx.content.read(desc.digest, maxBytes);
+}
+
+/**
+ * A foreign (non-distributable) layer names URLs besides the registry. berth asks the registry
+ * only (it is the one service that speaks HTTP, and it speaks to registries): a registry that
+ * lacks the blob gets a clear error naming the URLs rather than a bare "blob unknown".
+ */
+function foreignLayerError(err: unknown, job: LayerJob): unknown {
+  const urls = job.descriptor.urls;
+  if (!urls || errorKind(err) !== 'not_found') return err;
+  return new BerthError('not_found', `foreign layer ${job.descriptor.digest} is not in the registry (${job.repository}), and berth does not download layers from their URLs (${urls.join(', ')}): push it to the registry with non-distributable artifacts allowed`, { cause: err });
 }
 
 /** A transfer cut short (connection lost, cancelled, timed out) is resumed later; other failures start afresh. */

@@ -2,11 +2,12 @@ import { Attr, invalidArgument, withSpan } from '@berth/kit';
 import type { ImageContext } from './context.js';
 import { viewOf } from './lookup.js';
 import { chainIds, digestMismatch, parseImageConfig, parseManifest, sha256 } from './manifest.js';
-import { ProgressQueue, Semaphore } from './progress-queue.js';
-import { fetchSmallBlob, pullLayer, shortDigest, type Emit, type UnpackedLayer } from './pull-layer.js';
+import { ProgressQueue } from './progress-queue.js';
+import { pullLayers } from './pull-layers.js';
+import { fetchSmallBlob, type Emit } from './pull-layer.js';
 import { canonicalString, familiarRepository, familiarString, parseReference, remoteName, withDefaultTag, type Reference } from './reference.js';
 import type { RegistryAuth } from './registry.js';
-import type { Descriptor, ImageRecord, Platform, PullProgress, RefRecord } from './types.js';
+import type { ImageRecord, Platform, PullProgress, RefRecord } from './types.js';
 
 export interface PullRequest {
   reference: string;
@@ -84,58 +85,4 @@ function namesFor(ref: Reference, repoDigest: string, imageId: string): RefRecor
   const byDigest: RefRecord = { name: canonicalString({ repository: ref.repository, digest: repoDigest }), repository: ref.repository, digest: repoDigest, imageId };
   if (ref.tag === undefined) return [byDigest];
   return [{ name: canonicalString({ repository: ref.repository, tag: ref.tag }), repository: ref.repository, tag: ref.tag, imageId }, byDigest];
-}
-
-interface LayersPlan {
-  repository: string;
-  layers: Descriptor[];
-  diffIds: string[];
-  chains: string[];
-  auth: RegistryAuth | undefined;
-}
-
-/**
- * Starts every missing layer at once (the semaphore bounds the transfers). Snapshots are committed
- * bottom-up only after every layer is verified; the first failure cancels the rest and throws
- * every unpacked snapshot away, so a failed pull commits nothing.
- */
-async function pullLayers(ctx: ImageContext, plan: LayersPlan, emit: Emit, signal: AbortSignal): Promise<number[]> {
-  const existing = plan.chains.map((c) => ctx.snapshots.layerSize(c));
-  for (const [i, layer] of plan.layers.entries()) {
-    emit({ id: shortDigest(layer.digest), status: existing[i] !== undefined ? 'Already exists' : 'Pulling fs layer', current: 0, total: 0 });
-  }
-  const abort = new AbortController();
-  const onAbort = () => abort.abort(signal.reason);
-  signal.addEventListener('abort', onAbort, { once: true });
-  const slots = new Semaphore(Math.max(1, ctx.limits.concurrency));
-  const tasks: Array<Promise<UnpackedLayer | undefined>> = [];
-  const dirs: Array<Promise<readonly string[]>> = [];
-  let firstError: unknown;
-  try {
-    for (const [i, layer] of plan.layers.entries()) {
-      const below = dirs[i - 1] ?? Promise.resolve([]);
-      const task = existing[i] !== undefined
-        ? Promise.resolve(undefined)
-        : pullLayer(ctx, { repository: plan.repository, descriptor: layer, diffId: plan.diffIds[i]!, lowers: () => below, auth: plan.auth, signal: abort.signal }, emit, slots);
-      task.catch((err: unknown) => {
-        firstError ??= err;
-        abort.abort(err);
-      });
-      tasks.push(task);
-      dirs.push(task.then(async (u) => (u ? [u.active.dir, ...(await below)] : ctx.snapshots.layerDirs(plan.chains[i]!))));
-      dirs[i]!.catch(() => undefined); // awaited by the layer above, if any; failures surface through tasks
-    }
-    const settled = await Promise.allSettled(tasks);
-    const unpacked = settled.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
-    if (firstError !== undefined) {
-      for (const u of unpacked) if (u) await ctx.snapshots.abortLayer(u.active);
-      throw firstError;
-    }
-    for (const [i, u] of unpacked.entries()) {
-      if (u) await ctx.snapshots.commitLayer(u.active, plan.chains[i]!, plan.chains[i - 1], u.size);
-    }
-    return unpacked.map((u, i) => u?.size ?? existing[i] ?? 0);
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
 }

@@ -1,4 +1,4 @@
-import { invalidArgument } from '@berth/kit';
+import { invalidArgument } from '@berth/kit/errors';
 
 /**
  * Docker's image reference rules (distribution/reference): `busybox` is

@@ -26,7 +26,11 @@ export interface BlobChunk {
   totalSize: number;
 }
 
-/** What a pull needs from the registry service. */
+/**
+ * What a pull needs from the registry service. `fetchBlob` from offset 0 ends without error only
+ * if the blob's digest matched (from an offset there is nothing to check against). A chunk's
+ * bytes may be reused once the consumer asks for the next chunk: copy what you keep.
+ */
 export interface RegistryClient {
   resolve(reference: string, platform: Platform | undefined, auth: RegistryAuth | undefined, signal?: AbortSignal): Promise<Resolved>;
   fetchBlob(repository: string, digest: string, offset: number, auth: RegistryAuth | undefined, signal?: AbortSignal): AsyncIterable<BlobChunk>;

@@ -96,11 +96,21 @@ export async function pruneImages(ctx: ImageContext, all: boolean, keep: (image:
   return result;
 }
 
+export interface GcOptions {
+  /** Leave layers and blobs younger than this (ms): a failed pull's work, kept for its retry. */
+  graceMs?: number;
+  /** Remove partial ingests whose last write is older than this (ms); kept when unset. */
+  ingestExpiryMs?: number;
+}
+
 /**
- * Removes committed layers and blobs that no image needs (left by a crash between a layer's
- * commit and the image's record, say). Partial ingests stay: they are resumed by the next pull.
+ * Removes committed layers and blobs that no image needs (a failed pull's, or left by a crash
+ * between a layer's commit and the image's record), once older than the grace period. Partial
+ * ingests stay for the next pull to resume, unless they expired. Pulls hold the GC lock shared,
+ * so nothing a running pull found or made disappears under it.
  */
-export async function collectGarbage(ctx: ImageContext, result: RemoveResult): Promise<number> {
+export async function collectGarbage(ctx: ImageContext, result: RemoveResult, options: GcOptions = {}): Promise<number> {
+  const cutoff = Date.now() - (options.graceMs ?? 0);
   return ctx.locks.gc.withExclusive(async () => {
     let reclaimed = 0;
     const needed = ctx.images.referencedChains();
@@ -108,6 +118,7 @@ export async function collectGarbage(ctx: ImageContext, result: RemoveResult): P
       removed = false;
       for (const chain of ctx.snapshots.layers()) {
         if (needed.has(chain) || ctx.snapshots.layerChildren(chain).length > 0) continue;
+        if ((ctx.snapshots.layerCreatedAt(chain) ?? 0) > cutoff) continue;
         reclaimed += ctx.snapshots.layerSize(chain) ?? 0;
         await ctx.snapshots.removeLayer(chain);
         result.deleted.push(chain);
@@ -115,7 +126,14 @@ export async function collectGarbage(ctx: ImageContext, result: RemoveResult): P
       }
     }
     const blobs = ctx.images.referencedBlobs();
-    for (const digest of await ctx.content.list()) if (!blobs.has(digest)) await ctx.content.delete(digest);
+    for (const digest of await ctx.content.list()) {
+      if (blobs.has(digest) || ((await ctx.content.info(digest))?.modifiedAt ?? 0) > cutoff) continue;
+      await ctx.content.delete(digest);
+    }
+    if (options.ingestExpiryMs !== undefined) {
+      const expired = Date.now() - options.ingestExpiryMs;
+      for (const ingest of await ctx.content.ingests()) if (ingest.modifiedAt < expired) await ctx.content.abortIngest(ingest.ref);
+    }
     return reclaimed;
   });
 }

@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import type { Mount } from './types.js';
 
 /** A layer snapshot being extracted: not visible to anyone until committed under its chain ID. */
@@ -16,6 +15,8 @@ export interface ActiveLayer {
 export interface Snapshotter {
   /** Unpacked size of the committed layer stack `chainId`'s top layer, or undefined if absent. */
   layerSize(chainId: string): number | undefined;
+  /** When the committed layer `chainId` was started (ms since the epoch), or undefined if absent. */
+  layerCreatedAt(chainId: string): number | undefined;
   /** Directories of the committed layer `chainId` and all below it, topmost first. */
   layerDirs(chainId: string): string[];
   /**
@@ -61,7 +62,22 @@ export interface UnpackResult {
   size: number;
 }
 
-/** Decompresses a layer blob as it streams in and applies its tar to a snapshot directory. */
+/** A layer being unpacked from a blob file that may still be growing (it downloads meanwhile). */
+export interface UnpackJob {
+  /** The first `size` bytes of the file are written and final. */
+  grow(size: number): void;
+  /** The file is complete at `size` bytes. */
+  end(size: number): void;
+  /** Stops the job (the download failed): `done` rejects once the unpacker has let go of the directory. */
+  abort(reason: Error): void;
+  /** Compressed bytes the unpacker has read so far. */
+  readonly consumed: number;
+  /** Settles when the whole tar is applied; rejects at the first failure, which may come before `end`. */
+  readonly done: Promise<UnpackResult>;
+}
+
+/** Decompresses a layer blob as it is written and applies its tar to a snapshot directory. */
 export interface LayerUnpacker {
-  unpack(blob: Readable, mediaType: string, target: UnpackTarget): Promise<UnpackResult>;
+  /** Starts unpacking `file` from its first byte; it is opened at once, so it may be renamed after. */
+  start(file: string, mediaType: string, target: UnpackTarget): UnpackJob;
 }

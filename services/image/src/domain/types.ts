@@ -8,6 +8,8 @@ export interface Descriptor {
   mediaType: string;
   digest: string;
   size: number;
+  /** Where a foreign (non-distributable) layer lives besides the registry. */
+  urls?: string[];
 }
 
 export interface Platform {
@@ -59,6 +61,8 @@ export interface RefRecord {
   tag?: string;
   digest?: string;
   imageId: string;
+  /** When the name was pointed at the image (ms since the epoch); set by the store. */
+  createdAt?: number;
 }
 
 /** An image with what callers see besides the record: its names and its users. */
@@ -69,6 +73,8 @@ export interface ImageView extends ImageRecord {
   repoDigests: string[];
   /** Containers holding a snapshot lease on it. */
   containers: number;
+  /** When a tag last pointed here (ms since the epoch), undefined if never tagged. */
+  lastTagTime?: number;
 }
 
 /** A filesystem mount as the kernel takes it (containerd's shape). */

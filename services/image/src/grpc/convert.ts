@@ -20,6 +20,7 @@ export function imageToProto(v: ImageView): image.Image {
     manifestDigest: v.manifestDigest,
     containers: v.containers,
     parent: '',
+    lastTagTime: v.lastTagTime === undefined ? '' : new Date(v.lastTagTime).toISOString(),
   };
 }
 

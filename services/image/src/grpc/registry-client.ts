@@ -1,14 +1,25 @@
-import { createClient, type Client } from '@berth/kit';
+import { createClient, type BerthConfig, type Client } from '@berth/kit';
 import { registry } from '@berth/proto';
+import { BlobSocketUnavailable, streamBlob } from './blob-socket-client.js';
 import type { BlobChunk, RegistryAuth, RegistryClient, Resolved } from '../domain/registry.js';
 import type { Platform } from '../domain/types.js';
 
-/** The registry service over gRPC, shaped as the pull use case wants it. */
+const RECEIVE_WINDOW = 16 * 1024 * 1024;
+
+/**
+ * The registry service over gRPC, shaped as the pull use case wants it. Blob bytes come through
+ * StreamBlob's unix socket when the registry service is on this host, else through FetchBlob.
+ */
 export class GrpcRegistryClient implements RegistryClient {
   private readonly client: Client<typeof registry.RegistryService>;
 
-  constructor(address: string) {
-    this.client = createClient(registry.RegistryService, address);
+  /** Whether blobs come through StreamBlob's socket (a registry service on this host). */
+  private sameHost: boolean;
+
+  constructor(address: string, config?: Pick<BerthConfig, 'tls'>) {
+    this.sameHost = address.startsWith('unix://');
+    // Blob bytes stream through here: a large HTTP/2 window keeps the registry service sending.
+    this.client = createClient(registry.RegistryService, address, { ...(config && { tls: config.tls }), receiveWindowBytes: RECEIVE_WINDOW });
   }
 
   async resolve(reference: string, platform: Platform | undefined, auth: RegistryAuth | undefined, signal?: AbortSignal): Promise<Resolved> {
@@ -27,7 +38,16 @@ export class GrpcRegistryClient implements RegistryClient {
   }
 
   async *fetchBlob(repository: string, digest: string, offset: number, auth: RegistryAuth | undefined, signal?: AbortSignal): AsyncIterable<BlobChunk> {
-    const stream = this.client.fetchBlob({ repository, digest, offset, ...(auth && { auth }) }, { ...(signal && { signal }) });
+    const request = { repository, digest, offset, ...(auth && { auth }) };
+    if (this.sameHost) {
+      try {
+        return yield* streamBlob(this.client, request, signal);
+      } catch (err) {
+        if (!(err instanceof BlobSocketUnavailable)) throw err;
+        this.sameHost = false; // not offered: FetchBlob from now on
+      }
+    }
+    const stream = this.client.fetchBlob(request, { ...(signal && { signal }) });
     for await (const chunk of stream) yield { data: chunk.data, totalSize: chunk.totalSize };
   }
 

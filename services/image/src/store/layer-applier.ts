@@ -2,10 +2,11 @@ import { constants } from 'node:fs';
 import { chmod, copyFile, lchown, link, lutimes, mkdir, open, readlink, rm, symlink, unlink } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
-import { BerthError, invalidArgument } from '@berth/kit';
+import { BerthError, invalidArgument } from '@berth/kit/errors';
 import { findInLowers } from './lower-lookup.js';
 import { OVERLAY_OPAQUE, type NodeTools } from './node-tools.js';
 import { entryParts, isWhiteout, lstatOrUndefined, SnapshotTree } from './snapshot-tree.js';
+import { writeBody } from './write-fully.js';
 
 export interface ApplyOptions {
   /** The layer's own directory (empty when the apply starts). */
@@ -112,7 +113,7 @@ class LayerApplier {
         const path = await this.leaf(parts, false);
         const fh = await open(path, FILE_FLAGS, 0o600);
         try {
-          for await (const chunk of body) await fh.write(chunk as Uint8Array);
+          await writeBody(fh, body);
         } finally {
           await fh.close();
         }

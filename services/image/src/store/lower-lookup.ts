@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Stats } from 'node:fs';
-import { invalidArgument } from '@berth/kit';
+import { invalidArgument } from '@berth/kit/errors';
 import { OVERLAY_OPAQUE, type NodeTools } from './node-tools.js';
 import { isWhiteout, lstatOrUndefined } from './snapshot-tree.js';
 

@@ -1,4 +1,4 @@
-import { runCommand, type RunOptions } from '@berth/kit';
+import { runCommand, type RunOptions } from '@berth/kit/command';
 
 /** The runner signature of kit's runCommand, injectable so tests can count or fail calls. */
 export type CommandRunner = (binary: string, args: readonly string[], options?: RunOptions) => Promise<{ stdout: string; code: number }>;

@@ -46,6 +46,11 @@ export class OverlaySnapshotter implements Snapshotter {
     return this.layer(chainId)?.size;
   }
 
+  layerCreatedAt(chainId: string): number | undefined {
+    const row = this.db.prepare("SELECT created_at FROM snapshots WHERE key = ? AND kind = 'layer'").get(chainId) as { created_at: number } | undefined;
+    return row?.created_at;
+  }
+
   layerDirs(chainId: string): string[] {
     const dirs: string[] = [];
     for (let key: string | null = chainId; key !== null; ) {

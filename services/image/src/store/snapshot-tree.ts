@@ -1,7 +1,7 @@
 import type { Stats } from 'node:fs';
 import { lstat, mkdir, chmod } from 'node:fs/promises';
 import path from 'node:path';
-import { invalidArgument } from '@berth/kit';
+import { invalidArgument } from '@berth/kit/errors';
 
 /**
  * Splits an untrusted tar entry name into clean components: leading "/" and "./" dropped, "."

@@ -23,6 +23,7 @@ interface RefRow {
   tag: string | null;
   digest: string | null;
   image_id: string;
+  created_at: number;
 }
 
 /** ImageStore on the service's SQLite database; every method is one transaction. */
@@ -147,5 +148,6 @@ function toRef(row: RefRow): RefRecord {
     ...(row.tag !== null && { tag: row.tag }),
     ...(row.digest !== null && { digest: row.digest }),
     imageId: row.image_id,
+    createdAt: row.created_at,
   };
 }

@@ -1,9 +1,19 @@
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
+import { BerthError } from '@berth/kit';
 
 export interface Upstream {
   host: string;
   port: number;
+}
+
+/** Configured resolvers, `host` or `host:port` (IPv4). */
+export function upstreamsFromConfig(list: readonly string[]): Upstream[] {
+  return list.map((entry) => {
+    const m = /^(\d+\.\d+\.\d+\.\d+)(?::(\d+))?$/.exec(entry.trim());
+    if (!m) throw new BerthError('invalid_argument', `invalid DNS upstream ${JSON.stringify(entry)} (want host or host:port)`);
+    return { host: m[1]!, port: m[2] ? Number(m[2]) : 53 };
+  });
 }
 
 /** The IPv4 `nameserver` lines of a resolv.conf. Loopback resolvers are kept: berth asks from the host. */

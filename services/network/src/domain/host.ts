@@ -65,12 +65,21 @@ export interface Host {
   linkExists(device: string): boolean;
   ownedLinks(): Promise<OwnedLink[]>;
 
-  createNetns(file: string): Promise<void>;
+  /** A new netns file with lo up and these endpoints (veths, addresses, the default route). */
+  createSandbox(file: string, endpoints: EndpointSpec[]): Promise<void>;
   deleteNetns(file: string): Promise<void>;
   netnsAlive(file: string): Promise<boolean>;
   netnsFiles(): Promise<string[]>;
 
   addEndpoint(netnsFile: string, endpoint: EndpointSpec): Promise<void>;
+  /**
+   * Removes a sandbox's netns and host veths in the background (deleting a veth takes the kernel
+   * tens of milliseconds): the caller does not wait. Creating a link or netns of one of these names,
+   * and listing links or netns files, wait for it first. Failures go to `onError`.
+   */
+  releaseSandbox(netnsFile: string, hostInterfaces: string[], onError: (err: unknown) => void): void;
+  /** Resolves when no background removal is left. */
+  settle(): Promise<void>;
   setDefaultRoute(netnsFile: string, route: { gateway: string; interface: string }): Promise<void>;
 
   /** Can a socket of this protocol bind ip:port on the host right now? (Probed by binding briefly.) */

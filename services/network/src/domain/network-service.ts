@@ -2,6 +2,7 @@ import { connectContainer, disconnectContainer } from './connect.js';
 import { Mutex, type NetworkContext } from './context.js';
 import type { EndpointRequest } from './endpoints.js';
 import type { Filter } from './filters.js';
+import { firewallState } from './firewall-state.js';
 import { findNetwork } from './lookup.js';
 import type { Endpoint, Network } from './model.js';
 import { createNetwork, listNetworks, pruneNetworks, removeNetwork, type CreateNetworkInput } from './networks.js';
@@ -73,5 +74,14 @@ export class NetworkService {
 
   reconcile(): Promise<ReconcileReport> {
     return this.lock.run(() => reconcile(this.ctx));
+  }
+
+  /** Puts berth's chains and jumps back when something outside changed them (`iptables -F`); true when it did. */
+  checkFirewall(): Promise<boolean> {
+    return this.lock.run(async () => {
+      const repaired = await this.ctx.host.applyFirewall(firewallState(this.ctx.store), { verify: true });
+      if (repaired) this.ctx.logger.warn('berth\'s iptables rules were changed from outside: restored');
+      return repaired;
+    });
   }
 }

@@ -81,9 +81,8 @@ export async function setupSandbox(ctx: NetworkContext, input: SetupSandboxInput
   });
   const byId = new Map(joins.map((j) => [j.n.id, j.n]));
   try {
-    await host.createNetns(netnsPath);
     const gw = defaultRouteEndpoint(endpoints, (id) => byId.get(id));
-    for (const ep of endpoints) await host.addEndpoint(netnsPath, endpointSpec(ep, byId.get(ep.networkId)!, ep === gw));
+    await host.createSandbox(netnsPath, endpoints.map((ep) => endpointSpec(ep, byId.get(ep.networkId)!, ep === gw)));
     await host.applyFirewall(firewallState(store));
   } catch (err) {
     await undoSandbox(ctx, sandbox, endpoints).catch((e: unknown) => ctx.logger.error({ err: e }, 'sandbox rollback incomplete'));
@@ -121,14 +120,27 @@ async function undoSandbox(ctx: NetworkContext, sandbox: Sandbox, endpoints: rea
   if (failure) throw failure;
 }
 
-/** Idempotent: a sandbox that is gone, or half made, is cleaned up as far as it exists. */
+/**
+ * Idempotent: a sandbox that is gone, or half made, is cleaned up as far as it exists. The rows and
+ * the rules go at once (its addresses and ports are free when this returns); the netns and veths
+ * are removed in the background, so a container's exit does not wait for the kernel.
+ */
 export async function teardownSandbox(ctx: NetworkContext, containerId: string): Promise<void> {
-  const { store } = ctx;
+  const { store, host } = ctx;
   const sandbox = store.getSandbox(containerId) ?? {
     containerId, name: '', hostname: '', netnsPath: netnsPathFor(ctx, containerId), created: '',
   };
   const endpoints = store.endpointsOf(containerId);
-  await undoSandbox(ctx, sandbox, endpoints);
+  store.transaction(() => {
+    store.deletePorts(containerId);
+    store.deleteSandbox(containerId);
+  });
+  try {
+    await host.applyFirewall(firewallState(store));
+  } finally {
+    host.releaseSandbox(sandbox.netnsPath, endpoints.map((ep) => ep.hostInterface), (err) =>
+      ctx.logger.warn({ err, container: containerId }, 'sandbox removal incomplete (a reconcile finishes it)'));
+  }
   for (const ep of endpoints) {
     const n = store.getNetwork(ep.networkId);
     if (n) await publishNetworkEvent(ctx, 'disconnect', n, containerId);

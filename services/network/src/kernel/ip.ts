@@ -41,13 +41,18 @@ export class Ip {
     return JSON.parse(stdout || '[]') as IpRoute[];
   }
 
-  /** Runs `ip` argv lines in one process; every token is checked (no spaces, quotes or globs). */
-  async batch(lines: string[][], netnsFile?: string): Promise<void> {
-    if (lines.length === 0) return;
+  /** The `ip -batch -` input for argv lines; every token is checked (no spaces, quotes or globs). */
+  batchInput(lines: string[][]): string {
     for (const line of lines) {
       for (const t of line) if (!TOKEN.test(t)) throw new BerthError('internal', `ip batch: bad token ${JSON.stringify(t)}`);
     }
-    const input = `${lines.map((l) => l.join(' ')).join('\n')}\n`;
+    return `${lines.map((l) => l.join(' ')).join('\n')}\n`;
+  }
+
+  /** Runs `ip` argv lines in one process (inside a netns when given). */
+  async batch(lines: string[][], netnsFile?: string): Promise<void> {
+    if (lines.length === 0) return;
+    const input = this.batchInput(lines);
     if (netnsFile === undefined) {
       await runCommand(this.binary, ['-batch', '-'], { input, timeoutMs: 20_000 });
     } else {

@@ -7,6 +7,7 @@ import { Ip } from './ip.js';
 import { IptablesFirewall } from './iptables.js';
 import { NetnsFiles } from './netns.js';
 import { probeBind } from './port-probe.js';
+import { PortReservations } from './port-reservations.js';
 
 const DEVICE = /^[A-Za-z0-9_.-]{1,15}$/;
 
@@ -28,11 +29,14 @@ async function writeSysctl(key: string, value: string): Promise<void> {
  */
 export class LinuxHost implements Host {
   readonly ip = new Ip();
+  /** Background removals (releaseSandbox), by link name and netns file. */
+  private readonly removing = new Map<string, Promise<void>>();
 
   constructor(
     private readonly tag: string,
     readonly netns: NetnsFiles,
     readonly firewall: IptablesFirewall,
+    readonly reservations = new PortReservations(),
   ) {}
 
   private alias(kind: 'br' | 'ep', owner: string): string {
@@ -75,10 +79,45 @@ export class LinuxHost implements Host {
   }
 
   async deleteLink(device: string): Promise<void> {
-    if (this.linkExists(device)) await this.ip.batch([['link', 'del', 'dev', device]]);
+    await this.removing.get(device);
+    if (!this.linkExists(device)) return;
+    try {
+      await this.ip.batch([['link', 'del', 'dev', device]]);
+    } catch (err) {
+      if (this.linkExists(device)) throw err; // gone meanwhile (its netns was destroyed): that is fine
+    }
+  }
+
+  releaseSandbox(netnsFile: string, hostInterfaces: string[], onError: (err: unknown) => void): void {
+    const keys = [netnsFile, ...hostInterfaces];
+    const before = Promise.all(keys.map((k) => this.removing.get(k)));
+    const done: Promise<void> = before
+      .then(async () => {
+        // Unmounting frees the namespace (when nothing else holds it) and the kernel takes its veths
+        // with it; a veth still there (a process keeps the namespace) is deleted.
+        await this.netns.remove(netnsFile);
+        for (const dev of hostInterfaces) {
+          if (!this.linkExists(dev)) continue;
+          try {
+            await this.ip.batch([['link', 'del', 'dev', dev]]);
+          } catch (err) {
+            if (this.linkExists(dev)) throw err;
+          }
+        }
+      })
+      .catch(onError)
+      .finally(() => {
+        for (const k of keys) if (this.removing.get(k) === done) this.removing.delete(k);
+      });
+    for (const k of keys) this.removing.set(k, done);
+  }
+
+  async settle(): Promise<void> {
+    while (this.removing.size > 0) await Promise.all(this.removing.values());
   }
 
   async ownedLinks(): Promise<OwnedLink[]> {
+    await this.settle();
     const prefix = `berth:${this.tag}:`;
     const out: OwnedLink[] = [];
     for (const l of await this.ip.links()) {
@@ -89,32 +128,62 @@ export class LinuxHost implements Host {
     return out;
   }
 
-  async createNetns(file: string): Promise<void> {
-    await this.netns.create(file, ['ip', 'link', 'set', 'lo', 'up']);
+  /**
+   * A new netns with its endpoints, in two processes: `unshare --net=<file> ip -batch -` brings lo
+   * up and creates each veth from inside (the host side sent to this process's own namespace, the
+   * host's) and configures the container side; one `ip -batch -` on the host puts the host sides on
+   * their bridges. (Three steps, five processes, when the netns is made first and entered after.)
+   */
+  async createSandbox(file: string, endpoints: EndpointSpec[]): Promise<void> {
+    await Promise.all([file, ...endpoints.map((e) => e.hostInterface)].map((k) => this.removing.get(k)));
+    const inside: string[][] = [['link', 'set', 'lo', 'up']];
+    for (const e of endpoints) {
+      const mtu = String(e.mtu);
+      inside.push(
+        ['link', 'add', checkDevice(e.interface), 'address', e.mac, 'mtu', mtu, 'type', 'veth', 'peer', 'name', checkDevice(e.hostInterface), 'mtu', mtu, 'netns', `/proc/${process.pid}/ns/net`],
+        ['addr', 'add', e.address, 'dev', e.interface],
+        ['link', 'set', 'dev', e.interface, 'up'],
+      );
+      if (e.defaultGateway) inside.push(['route', 'replace', 'default', 'via', e.defaultGateway, 'dev', e.interface]);
+    }
+    await this.netns.create(file, ['ip', '-batch', '-'], this.ip.batchInput(inside));
+    await this.ip.batch(endpoints.flatMap((e) => this.hostSide(e)));
   }
 
-  deleteNetns(file: string): Promise<void> {
-    return this.netns.remove(file);
+  /** The host side of a veth: alias (whose instance), bridge port with hairpin, up. */
+  private hostSide(e: EndpointSpec): string[][] {
+    const host = checkDevice(e.hostInterface);
+    return [
+      ['link', 'set', 'dev', host, 'alias', this.alias('ep', e.containerId)],
+      ['link', 'set', 'dev', host, 'master', checkDevice(e.bridge)],
+      ['link', 'set', 'dev', host, 'type', 'bridge_slave', 'hairpin', 'on'],
+      ['link', 'set', 'dev', host, 'up'],
+    ];
   }
 
-  netnsAlive(file: string): Promise<boolean> {
+  async deleteNetns(file: string): Promise<void> {
+    await this.removing.get(file);
+    await this.netns.remove(file);
+  }
+
+  async netnsAlive(file: string): Promise<boolean> {
+    await this.removing.get(file);
     return this.netns.alive(file);
   }
 
-  netnsFiles(): Promise<string[]> {
+  async netnsFiles(): Promise<string[]> {
+    await this.settle();
     return this.netns.list();
   }
 
   /** A veth pair: the host side on the bridge, the peer created straight inside the sandbox. */
   async addEndpoint(netnsFile: string, e: EndpointSpec): Promise<void> {
     const host = checkDevice(e.hostInterface);
+    await this.removing.get(host);
     const mtu = String(e.mtu);
     await this.ip.batch([
       ['link', 'add', host, 'mtu', mtu, 'type', 'veth', 'peer', 'name', checkDevice(e.interface), 'address', e.mac, 'mtu', mtu, 'netns', netnsFile],
-      ['link', 'set', 'dev', host, 'alias', this.alias('ep', e.containerId)],
-      ['link', 'set', 'dev', host, 'master', checkDevice(e.bridge)],
-      ['link', 'set', 'dev', host, 'type', 'bridge_slave', 'hairpin', 'on'],
-      ['link', 'set', 'dev', host, 'up'],
+      ...this.hostSide(e),
     ]);
     const inside = [
       ['addr', 'add', e.address, 'dev', e.interface],
@@ -152,7 +221,10 @@ export class LinuxHost implements Host {
     await writeSysctl('net/ipv4/ip_forward', '1');
   }
 
-  applyFirewall(state: FirewallState, options?: { verify?: boolean }): Promise<boolean> {
-    return this.firewall.apply(state, options);
+  /** berth's chains, and the published host ports held to match them. */
+  async applyFirewall(state: FirewallState, options?: { verify?: boolean }): Promise<boolean> {
+    const changed = await this.firewall.apply(state, options);
+    await this.reservations.sync(state.ports);
+    return changed;
   }
 }

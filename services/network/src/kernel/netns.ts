@@ -31,15 +31,16 @@ export class NetnsFiles {
     private readonly binaries = { unshare: 'unshare', umount: 'umount' },
   ) {}
 
-  /** Makes the namespace and runs `init` (argv) inside it once, e.g. `ip link set lo up`. */
-  async create(file: string, init: string[] = ['true']): Promise<void> {
+  /** Makes the namespace and runs `init` (argv, with `input` on its stdin) inside it once, e.g. `ip -batch -`. */
+  async create(file: string, init: string[] = ['true'], input?: string): Promise<void> {
     await mkdir(path.dirname(file), { recursive: true, mode: 0o755 });
     if ((await nsfsMounts()).has(file)) await this.remove(file);
     await writeFile(file, '', { mode: 0o444 });
     try {
-      await runCommand(this.binaries.unshare, [`--net=${file}`, ...init], { timeoutMs: 20_000 });
+      await runCommand(this.binaries.unshare, [`--net=${file}`, ...init], { timeoutMs: 20_000, ...(input !== undefined && { input }) });
     } catch (err) {
-      await rm(file, { force: true });
+      // unshare bind-mounts the namespace before running init: a failed init leaves it mounted.
+      await this.remove(file).catch(() => rm(file, { force: true }));
       throw err;
     }
   }

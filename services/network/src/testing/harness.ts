@@ -78,6 +78,7 @@ export async function startHarness(octet: number, upstreamNames: Record<string, 
       running = await start(config, { logger, events }, {
         dnsUpstreams: [{ host: '127.0.0.1', port: upstream.port }],
         subnetPools: [`10.${octet}.128.0/17`],
+        firewallCheckMs: 0, // tests change rules on purpose and check what a reconcile does
       });
     },
     async stop() {

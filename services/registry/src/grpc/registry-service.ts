@@ -1,10 +1,11 @@
 import { BerthError, type Handlers } from '@berth/kit';
 import type { registry } from '@berth/proto';
 import type { Registry } from '../domain/registry.js';
+import { sendChunks, type BlobSocketServer } from './blob-socket.js';
 import { credsFromProto, filtersFromProto, platformFromProto, resolvedToProto, searchResultToProto } from './convert.js';
 
 /** The gRPC face of the registry service: decode, call the domain, encode. */
-export function registryHandlers(reg: Registry): Partial<Handlers<typeof registry.RegistryService>> {
+export function registryHandlers(reg: Registry, blobSocket?: BlobSocketServer): Partial<Handlers<typeof registry.RegistryService>> {
   return {
     resolve: async (req, ctx) =>
       resolvedToProto(
@@ -23,12 +24,26 @@ export function registryHandlers(reg: Registry): Partial<Handlers<typeof registr
         signal: ctx.signal,
       });
       let first = true;
-      for await (const data of gather(blob.chunks, Number(process.env.GATHER ?? 0))) {
+      for await (const data of blob.chunks) {
         yield { data, totalSize: first ? blob.totalSize : 0 };
         first = false;
       }
       // An empty blob (or an offset at its end) still tells the caller its size.
       if (first) yield { data: Buffer.alloc(0), totalSize: blob.totalSize };
+    },
+
+    streamBlob: async function* (req, ctx) {
+      if (!blobSocket) throw new BerthError('unimplemented', 'StreamBlob: no blob socket (the service is not on a unix socket)');
+      const blob = await reg.fetchBlob(req.repository, req.digest, { offset: req.offset, creds: credsFromProto(req.auth), signal: ctx.signal });
+      const offer = blobSocket.offer(ctx.signal);
+      try {
+        yield { socket: blobSocket.path, ticket: offer.ticket, totalSize: blob.totalSize, sent: 0 };
+        const sent = await sendChunks(await offer.connected, blob.chunks, ctx.signal);
+        yield { socket: '', ticket: '', totalSize: blob.totalSize, sent };
+      } finally {
+        offer.cancel();
+        blob.close();
+      }
     },
 
     statBlob: async (req, ctx) => reg.statBlob(req.repository, req.digest, { creds: credsFromProto(req.auth), signal: ctx.signal }),
@@ -75,20 +90,4 @@ export function registryHandlers(reg: Registry): Partial<Handlers<typeof registr
     pushManifest: async (req, ctx) =>
       reg.pushManifest(req.repository, req.reference, req.mediaType, Buffer.from(req.content), { creds: credsFromProto(req.auth), signal: ctx.signal }),
   };
-}
-
-async function* gather(chunks: AsyncIterable<Buffer>, min: number): AsyncGenerator<Buffer> {
-  if (min <= 0) return yield* chunks;
-  let parts: Buffer[] = [];
-  let size = 0;
-  for await (const c of chunks) {
-    parts.push(c);
-    size += c.length;
-    if (size >= min) {
-      yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
-      parts = [];
-      size = 0;
-    }
-  }
-  if (size > 0) yield Buffer.concat(parts, size);
 }

@@ -1,5 +1,6 @@
 import { BerthError } from '@berth/kit';
 import { readLogs } from '../logs/log-reader.js';
+import { logFiles } from '../logs/log-files.js';
 import type { LogRecord } from '../logs/k8s-file.js';
 import { isRunning } from './container.js';
 import type { RuntimeContext } from './context.js';
@@ -18,7 +19,7 @@ export interface LogsRequest {
 }
 
 /** Docker's logs from conmon's k8s-file log; `follow` ends when the container has stopped and the file is drained. */
-export function containerLogs(ctx: RuntimeContext, ref: string, req: LogsRequest, signal?: AbortSignal): AsyncIterable<LogRecord> {
+export async function* containerLogs(ctx: RuntimeContext, ref: string, req: LogsRequest, signal?: AbortSignal): AsyncGenerator<LogRecord> {
   const c = findContainer(ctx, ref);
   if (!req.stdout && !req.stderr) throw new BerthError('invalid_argument', 'You must choose at least one stream');
   let tail: number | undefined;
@@ -33,8 +34,8 @@ export function containerLogs(ctx: RuntimeContext, ref: string, req: LogsRequest
   };
   const sinceNs = time('since', req.since);
   const untilNs = time('until', req.until);
-  return readLogs(
-    c.logPath,
+  yield* readLogs(
+    await logFiles(c.logPath, ctx.logMaxFiles),
     {
       follow: req.follow, stdout: req.stdout, stderr: req.stderr,
       ...(sinceNs !== undefined ? { sinceNs } : {}), ...(untilNs !== undefined ? { untilNs } : {}),
@@ -44,6 +45,11 @@ export function containerLogs(ctx: RuntimeContext, ref: string, req: LogsRequest
       isDone: async () => {
         const current = ctx.db.get(c.id);
         return !current || !isRunning(current);
+      },
+      wake: (fire) => {
+        const exit = ctx.waiters.register(c.id, 'exit');
+        exit.promise.then(fire, () => undefined);
+        return exit.cancel;
       },
       ...(signal ? { signal } : {}),
     },

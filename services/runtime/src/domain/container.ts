@@ -1,3 +1,6 @@
+import type { EndpointConfig, NetworkAttachment, PublishedPort } from './network-attachments.js';
+import type { VolumeMount } from './volume.js';
+
 /**
  * The container as the runtime service keeps it: Docker's Config + HostConfig (the spec, with the
  * image's defaults merged in at create time, as `docker inspect` shows them) and its state.
@@ -31,6 +34,24 @@ export interface Resources {
   cpusetCpus?: string;
   pidsLimit?: number;
   blkioWeight?: number;
+  cpusetMems?: string;
+  memoryReservation?: number;
+}
+
+export interface Ulimit {
+  name: string;
+  soft: number;
+  hard: number;
+}
+
+/** Docker's HealthConfig; durations in ns, 0 for the default. */
+export interface Healthcheck {
+  test: string[];
+  intervalNs: number;
+  timeoutNs: number;
+  retries: number;
+  startPeriodNs: number;
+  startIntervalNs: number;
 }
 
 export interface PortBinding {
@@ -79,6 +100,16 @@ export interface ContainerSpec {
   utsMode: string;
   dns: string[];
   extraHosts: string[];
+  /** Per-process limits ("nofile", ...): at most this host's hard limits. */
+  ulimits?: Ulimit[];
+  /** /dev/shm size in bytes (Docker's default 64 MiB). */
+  shmSize?: number;
+  /** The request's healthcheck; unset: the image's (merged at create). */
+  healthcheck?: Healthcheck;
+  /** What to do when it turns unhealthy: "none" (default), "kill", "restart", "stop" (podman's --health-on-failure). */
+  healthOnFailure?: string;
+  /** NetworkingConfig.EndpointsConfig: aliases and static addresses per network. */
+  endpointsConfig: EndpointConfig[];
 }
 
 export interface ContainerState {
@@ -113,6 +144,30 @@ export interface Container {
   netnsPath: string;
   /** The conmon watching it while running (0 otherwise), for live restore. */
   monitorPid: number;
+  /** Named and anonymous volumes it mounts (resolved at create). */
+  volumes?: VolumeMount[];
+  /** Stopped or killed by a user since its last start (restart policies honour it). */
+  manuallyStopped: boolean;
+  /** Set when it has a healthcheck and has been started. */
+  health?: HealthState;
+  /** The networks it is on (first = primary), with their endpoints while it runs. */
+  networks: NetworkAttachment[];
+  /** Published ports with the host ports chosen, while running. */
+  ports: PublishedPort[];
+}
+
+export interface HealthLogEntry {
+  start: string;
+  end: string;
+  exitCode: number;
+  output: string;
+}
+
+/** Docker's State.Health. */
+export interface HealthState {
+  status: 'starting' | 'healthy' | 'unhealthy';
+  failingStreak: number;
+  log: HealthLogEntry[];
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -128,6 +183,6 @@ export function emptySpec(image: string): ContainerSpec {
     autoRemove: false, restartPolicy: { name: '', maximumRetryCount: 0 }, exposedPorts: [], portBindings: [],
     publishAllPorts: false, resources: {}, binds: [], mounts: [], privileged: false, capAdd: [], capDrop: [],
     securityOpt: [], readOnlyRootfs: false, tmpfs: {}, init: false, pidMode: '', ipcMode: '', utsMode: '', dns: [],
-    extraHosts: [],
+    extraHosts: [], endpointsConfig: [],
   };
 }

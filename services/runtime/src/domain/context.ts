@@ -1,17 +1,24 @@
 import { BerthError, EventType, type EventPublisher, type Logger } from '@berth/kit';
 import type { ContainerStore, StateUpdate } from './container-store.js';
+import type { VolumeStore } from './volume.js';
 import type { RuntimePaths } from '../paths.js';
 import type { DockerSeccomp } from '../oci/seccomp.js';
+import type { HostLimits } from '../oci/rlimits.js';
 import type { Container, Status } from './container.js';
 import type { ImageProvider } from './image-provider.js';
 import type { CgroupStats, ContainerMonitor, NetworkSandbox, OciRuntime, RootfsMounter } from './ports.js';
 import { assertTransition } from './state-machine.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { ExitWaiters } from './exit-waiters.js';
+import { ExecStore } from './exec-store.js';
+import { PendingAttaches } from './pending-attaches.js';
+import { RestartScheduler } from './restart-policy.js';
+import type { HealthMonitors } from './health-monitor.js';
 
 /** Everything the container use cases work with; built once in compose.ts. */
 export interface RuntimeContext {
   db: ContainerStore;
+  volumes: VolumeStore;
   images: ImageProvider;
   runtime: OciRuntime;
   monitor: ContainerMonitor;
@@ -24,17 +31,32 @@ export interface RuntimeContext {
   paths: RuntimePaths;
   /** The host's default seccomp profile, when installed. */
   seccomp?: DockerSeccomp;
+  /** Capabilities this host lets containers have (its bounding set). */
+  hostCaps: ReadonlySet<string>;
+  /** The hard limits containers inherit: ulimits may not go above them. */
+  hostLimits: HostLimits;
   /** A static init for `--init`. */
   initBinary?: string;
   /** cgroup parent, without slashes ("berth"). */
   cgroupParent: string;
   defaultStopTimeoutSeconds: number;
+  /** Log rotation: size of container.log that triggers it (0: never), files kept in all. */
+  logMaxBytes: number;
+  logMaxFiles: number;
   locks: KeyedMutex;
   waiters: ExitWaiters;
+  execs: ExecStore;
+  attaches: PendingAttaches;
+  restarts: RestartScheduler;
+  /** Healthcheck probes of running containers (set up in compose.ts). */
+  health: HealthMonitors;
 }
 
-export function newCoordination(): Pick<RuntimeContext, 'locks' | 'waiters'> {
-  return { locks: new KeyedMutex(), waiters: new ExitWaiters() };
+export function newCoordination(): Pick<RuntimeContext, 'locks' | 'waiters' | 'execs' | 'attaches' | 'restarts'> {
+  return {
+    locks: new KeyedMutex(), waiters: new ExitWaiters(), execs: new ExecStore(), attaches: new PendingAttaches(),
+    restarts: new RestartScheduler(),
+  };
 }
 
 export function mustGet(ctx: RuntimeContext, id: string): Container {

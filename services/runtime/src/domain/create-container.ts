@@ -9,13 +9,17 @@ import { findContainer } from './lookup.js';
 import { parseImageConfig, type ImageInfo } from './image-provider.js';
 import { generateName, normalizeName } from './names.js';
 import { networkModeOf } from './network-mode.js';
+import { initialNetworks } from './network-attach.js';
 import { applyImageDefaults, processArgs, validateWorkingDir } from './process-config.js';
 import { parseSignal } from './signals.js';
 import { nameConflict } from './errors.js';
+import { validateResources } from './resource-checks.js';
+import { validateRestartPolicy } from './restart-policy.js';
+import { validateUlimits } from '../oci/rlimits.js';
+import { validateNamespaceModes } from './namespace-modes.js';
+import { createContainerVolumes, parseVolumeMounts, removeAnonymousVolumes } from './volume-mounts.js';
+import { validateHealthcheck } from './healthcheck-config.js';
 import { nowRfc3339 } from './time.js';
-
-/** Docker's floor for --memory: below it the runtime itself cannot start. */
-const MIN_MEMORY = 6 * 1024 * 1024;
 
 export interface CreateRequest {
   name: string;
@@ -38,36 +42,38 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
   const holder = ctx.db.nameHolder(name);
   if (holder) throw nameConflict(name, holder);
   const image = await getImage(ctx, req.spec.image);
-  const spec = applyImageDefaults(req.spec, parseImageConfig(image.config));
+  const imageCfg = parseImageConfig(image.config);
+  const spec = applyImageDefaults(req.spec, imageCfg);
   validateWorkingDir(spec.workingDir);
   const argv = processArgs(spec);
-  effectiveCapabilities(spec);
+  effectiveCapabilities(spec, ctx.hostCaps);
   userMounts(spec);
   if (spec.stopSignal) parseSignal(spec.stopSignal);
-  for (const [what, mode] of [['pid', spec.pidMode], ['ipc', spec.ipcMode], ['uts', spec.utsMode]] as const) {
-    if (mode !== '' && mode !== 'host' && !(what === 'ipc' && (mode === 'private' || mode === 'shareable'))) {
-      throw new BerthError('invalid_argument', `--${what} ${mode} is not supported yet`);
-    }
-  }
-  if (spec.resources.memory && spec.resources.memory < MIN_MEMORY) {
-    throw new BerthError('invalid_argument', 'Minimum memory limit allowed is 6MB');
-  }
+  validateNamespaceModes(ctx, spec);
+  validateResources(spec.resources);
+  validateRestartPolicy(spec.restartPolicy, spec.autoRemove);
+  validateUlimits(spec.ulimits ?? [], ctx.hostLimits);
+  validateHealthcheck(spec);
+  const wantedVolumes = parseVolumeMounts(spec, imageCfg.volumes);
   const mode = networkModeOf(spec.networkMode);
   if (mode.kind === 'container') findContainer(ctx, mode.target); // it must exist; it must run only at start
   const id = newId();
   spec.hostname ||= mode.kind === 'host' ? hostHostname() : id.slice(0, 12);
   if (!ctx.seccomp && !spec.privileged) warnings.push('no default seccomp profile on this host: running without one');
+  const networks = await initialNetworks(ctx, spec);
   const rootfsMounts = await ctx.images.prepareSnapshot(id, image.id);
   const container: Container = {
     id, name, imageId: image.id, created: nowRfc3339(), spec, path: argv[0]!, args: argv.slice(1), restartCount: 0,
     logPath: ctx.paths.logFile(id), runtime: ctx.runtime.name, imageConfig: image.config, rootfsMounts, netnsPath: '',
-    monitorPid: 0,
+    monitorPid: 0, manuallyStopped: false, networks, ports: [],
     state: { status: Status.Created, pid: 0, exitCode: 0, error: '', oomKilled: false, startedAt: ZERO_TIME, finishedAt: ZERO_TIME },
   };
   try {
     await mkdir(ctx.paths.bundle(id), { recursive: true, mode: 0o711 });
+    container.volumes = await createContainerVolumes(ctx, wantedVolumes);
     ctx.db.insert(container);
   } catch (err) {
+    await removeAnonymousVolumes(ctx, container.volumes ?? []);
     await rm(ctx.paths.bundle(id), { recursive: true, force: true });
     await ctx.images.removeSnapshot(id).catch((e: unknown) => ctx.logger.warn({ err: e, id }, 'snapshot left behind'));
     throw err;

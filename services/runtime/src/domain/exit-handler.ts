@@ -3,6 +3,10 @@ import { isRunning, Status, type Container } from './container.js';
 import { cgroupsPath, mustGet, publish, setState, type RuntimeContext } from './context.js';
 import { releaseResources } from './bundle.js';
 import { finishRemoval, removeContainer } from './remove-container.js';
+import { resumeRestart, scheduleRestart } from './policy-restart.js';
+import { shouldRestart } from './restart-policy.js';
+import { publishVolumeMounts } from './volume-mounts.js';
+import { stopwatch } from './stopwatch.js';
 import { SIGKILL } from './signals.js';
 import { rfc3339FromNs, nowNs } from './time.js';
 
@@ -12,13 +16,14 @@ const LOST_EXIT_CODE = 255;
 /**
  * Records that a running container has stopped: exit code and time from conmon's exit file (so an
  * exit that happened while this service was down keeps its real time), runtime container deleted,
- * rootfs unmounted, state `exited`, then the `die` event and waiters. Does nothing when the
+ * rootfs unmounted, state `exited` (or `restarting` when its restart policy says so, the restart
+ * following after the back-off), then the `die` event and waiters. Does nothing when the
  * container is not running or is still running. Returns the container when it did record an exit.
  */
 export async function handleExit(ctx: RuntimeContext, id: string): Promise<Container | undefined> {
   const exited = await ctx.locks.run(id, async () => {
     const c = ctx.db.get(id);
-    if (!c || !isRunning(c)) return undefined;
+    if (!c || (c.state.status !== Status.Running && c.state.status !== Status.Paused)) return undefined;
     let status = await ctx.monitor.exitStatus(id);
     let error = '';
     if (!status) {
@@ -31,20 +36,37 @@ export async function handleExit(ctx: RuntimeContext, id: string): Promise<Conta
         status = { code: LOST_EXIT_CODE, atNs: nowNs() };
       }
     }
-    await waitForMonitorExit(ctx, c); // conmon drains the log before the exit file; this is for the process table
-    const oomKilled = await ctx.cgroups.oomKilled(cgroupsPath(ctx, id)); // before the runtime deletes the cgroup
-    await releaseResources(ctx, c);
-    const updated = setState(ctx, c, Status.Exited, {
+    ctx.health.stopped(id);
+    const t = stopwatch();
+    // conmon drains the log before it writes the exit file; waiting for it is for the process table,
+    // and the container's resources need not wait for that.
+    const [, oomKilled] = await Promise.all([
+      waitForMonitorExit(ctx, c),
+      (async () => {
+        const oom = await ctx.cgroups.oomKilled(cgroupsPath(ctx, id)); // before the runtime deletes the cgroup
+        await releaseResources(ctx, c);
+        return oom;
+      })(),
+    ]);
+    t.lap('release');
+    const restart = shouldRestart(c, status.code);
+    const updated = setState(ctx, c, restart ? Status.Restarting : Status.Exited, {
       exitCode: status.code, finishedAt: rfc3339FromNs(status.atNs), pid: 0, monitorPid: 0, error, oomKilled,
+      ...(restart ? { restartCount: c.restartCount + 1 } : {}),
     });
     await ctx.monitor.reset(id);
+    await publishVolumeMounts(ctx, updated, 'unmount');
     if (oomKilled) await publish(ctx, updated, 'oom');
     await publish(ctx, updated, 'die', { exitCode: String(status.code) });
     ctx.waiters.notify(id, 'exit', status.code);
+    t.lap('record');
+    ctx.logger.debug({ id, ms: t.laps }, 'exit handled');
+    if (restart) scheduleRestart(ctx, updated, Number(status.atNs / 1_000_000n) - Date.parse(c.state.startedAt));
     return updated;
   });
   if (exited?.spec.autoRemove) {
-    await removeContainer(ctx, id, { force: false }).catch((err: unknown) => ctx.logger.warn({ err, id }, 'auto-remove failed'));
+    // Docker's --rm takes the container's anonymous volumes with it.
+    await removeContainer(ctx, id, { force: false, removeVolumes: true }).catch((err: unknown) => ctx.logger.warn({ err, id }, 'auto-remove failed'));
   }
   return exited;
 }
@@ -69,7 +91,10 @@ export async function restore(ctx: RuntimeContext): Promise<{ restored: string[]
   const out = { restored: [] as string[], exited: [] as string[], removed: [] as string[] };
   for (const c of ctx.db.list()) {
     try {
-      if (isRunning(c)) {
+      if (c.state.status === Status.Restarting) {
+        resumeRestart(ctx, c);
+        out.restored.push(c.id);
+      } else if (isRunning(c)) {
         if (await handleExit(ctx, c.id)) out.exited.push(c.id);
         else out.restored.push(c.id);
       } else if (c.state.status === Status.Removing) {

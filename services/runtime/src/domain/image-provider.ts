@@ -34,6 +34,10 @@ export interface ImageRunConfig {
   labels: Record<string, string>;
   stopSignal: string;
   exposedPorts: string[];
+  /** VOLUME destinations. */
+  volumes: string[];
+  /** HEALTHCHECK (Docker's image config Healthcheck, durations in ns). */
+  healthcheck?: { test: string[]; intervalNs: number; timeoutNs: number; retries: number; startPeriodNs: number; startIntervalNs: number };
 }
 
 const strings = (v: unknown): string[] | undefined =>
@@ -59,5 +63,15 @@ export function parseImageConfig(json: Buffer): ImageRunConfig {
     labels: { ...labels },
     stopSignal: typeof c.StopSignal === 'string' ? c.StopSignal : '',
     exposedPorts: exposed,
+    volumes: c.Volumes && typeof c.Volumes === 'object' ? Object.keys(c.Volumes) : [],
+    ...(c.Healthcheck && typeof c.Healthcheck === 'object' ? { healthcheck: healthcheckOf(c.Healthcheck as Record<string, unknown>) } : {}),
+  };
+}
+
+function healthcheckOf(h: Record<string, unknown>): NonNullable<ImageRunConfig['healthcheck']> {
+  const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  return {
+    test: strings(h.Test) ?? [], intervalNs: n(h.Interval), timeoutNs: n(h.Timeout), retries: n(h.Retries),
+    startPeriodNs: n(h.StartPeriod), startIntervalNs: n(h.StartInterval),
   };
 }

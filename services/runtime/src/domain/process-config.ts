@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { BerthError } from '@berth/kit';
-import type { ContainerSpec } from './container.js';
+import type { ContainerSpec, Healthcheck } from './container.js';
 import type { ImageRunConfig } from './image-provider.js';
 
 export const DEFAULT_PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -43,6 +43,8 @@ export function applyImageDefaults(spec: ContainerSpec, image: ImageRunConfig): 
   out.user ||= image.user;
   out.stopSignal ||= image.stopSignal;
   out.exposedPorts = [...new Set([...image.exposedPorts, ...spec.exposedPorts])];
+  const hc = mergeHealthcheck(spec.healthcheck, image.healthcheck);
+  if (hc) out.healthcheck = hc;
   return out;
 }
 
@@ -67,4 +69,21 @@ export function processEnv(spec: ContainerSpec, hostname: string, home: string):
   const env = mergeEnv(base, spec.env);
   if (!env.some((kv) => envKey(kv) === 'HOME')) env.push(`HOME=${home}`);
   return env;
+}
+
+/**
+ * moby's merge of HEALTHCHECK: the request's healthcheck, with its empty test and zero durations
+ * and retries taken from the image's; none from the request: the image's.
+ */
+export function mergeHealthcheck(req: Healthcheck | undefined, image: Healthcheck | undefined): Healthcheck | undefined {
+  if (!req) return image;
+  if (!image) return req;
+  return {
+    test: req.test.length ? req.test : image.test,
+    intervalNs: req.intervalNs || image.intervalNs,
+    timeoutNs: req.timeoutNs || image.timeoutNs,
+    retries: req.retries || image.retries,
+    startPeriodNs: req.startPeriodNs || image.startPeriodNs,
+    startIntervalNs: req.startIntervalNs || image.startIntervalNs,
+  };
 }

@@ -6,12 +6,13 @@ import { releaseResources } from './bundle.js';
 import { removeRunning } from './errors.js';
 import { findContainer } from './lookup.js';
 import { killAndWait } from './stop-container.js';
+import { removeAnonymousVolumes } from './volume-mounts.js';
 
 /**
  * Docker's rm: refuses a running container unless forced (then SIGKILL and wait for the exit);
  * leaves nothing behind — runtime state, cgroup, mounts, snapshot, bundle, log, run files, row.
  */
-export async function removeContainer(ctx: RuntimeContext, ref: string, opts: { force: boolean }): Promise<void> {
+export async function removeContainer(ctx: RuntimeContext, ref: string, opts: { force: boolean; removeVolumes?: boolean }): Promise<void> {
   const c = findContainer(ctx, ref);
   if (isRunning(c)) {
     if (!opts.force) throw removeRunning(c.id);
@@ -26,6 +27,7 @@ export async function removeContainer(ctx: RuntimeContext, ref: string, opts: { 
     }
     await finishRemoval(ctx, setState(ctx, current, Status.Removing));
   });
+  if (opts.removeVolumes) await removeAnonymousVolumes(ctx, c.volumes ?? []);
 }
 
 /** The removal proper, for a container in `removing` (also after a crash in the middle of one). */
@@ -40,6 +42,10 @@ export async function finishRemoval(ctx: RuntimeContext, c: Container): Promise<
     throw err;
   }
   ctx.db.delete(c.id);
+  ctx.execs.forgetContainer(c.id);
+  ctx.attaches.cancelAll(c.id);
+  ctx.restarts.forget(c.id);
+  ctx.health.stopped(c.id);
   await publish(ctx, c, 'destroy');
   ctx.waiters.notify(c.id, 'removed', c.state.exitCode);
 }

@@ -4,6 +4,9 @@ import { prepareBundle, releaseResources } from './bundle.js';
 import { StartFailure } from '../oci/create-failure.js';
 import { BerthError } from '@berth/kit';
 import { nowRfc3339 } from './time.js';
+import { rotateBeforeStart } from './log-rotation.js';
+import { publishVolumeMounts } from './volume-mounts.js';
+import { stopwatch } from './stopwatch.js';
 import { stopContainer } from './stop-container.js';
 
 /**
@@ -17,26 +20,40 @@ export async function startContainer(ctx: RuntimeContext, id: string): Promise<v
     if (c.state.status === Status.Removing || c.state.status === Status.Dead) {
       throw new BerthError('failed_precondition', `container ${id} is marked for removal and cannot be started`);
     }
-    const started = await startLocked(ctx, c);
+    // A user's start: restart policies apply again, counting from zero.
+    ctx.restarts.forget(id);
+    if (c.manuallyStopped || c.restartCount) ctx.db.updateState(id, { manuallyStopped: false, restartCount: 0 });
+    const started = await startLocked(ctx, mustGet(ctx, id));
+    await publishVolumeMounts(ctx, started, 'mount');
     await publish(ctx, started, 'start');
   });
 }
 
 /** The start itself, under the container's lock; on failure nothing is left mounted or created. */
 export async function startLocked(ctx: RuntimeContext, c: Container): Promise<Container> {
+  const t = stopwatch();
   await ctx.monitor.reset(c.id);
   await ctx.runtime.delete(c.id); // a runtime container left from a crash would block create
+  t.lap('reset');
   let netnsPath = '';
   try {
     ({ netnsPath } = await prepareBundle(ctx, c));
+    await rotateBeforeStart(ctx, c.logPath);
+    t.lap('bundle');
     const handle = await ctx.monitor.launch({
       id: c.id, name: c.name, bundle: ctx.paths.bundle(c.id), pidFile: ctx.paths.pidFile(c.id), logPath: c.logPath,
-      runtimeLog: ctx.paths.runtimeLog(c.id), tty: c.spec.tty, openStdin: c.spec.openStdin,
+      runtimeLog: ctx.paths.runtimeLog(c.id), tty: c.spec.tty, openStdin: c.spec.openStdin, stdinOnce: c.spec.stdinOnce,
     });
+    t.lap('create');
+    await ctx.attaches.connect(c.id, () => ctx.monitor.attach(c.id)); // attachers waiting for this start see everything
     await ctx.runtime.start(c.id);
-    return setState(ctx, c, Status.Running, {
+    t.lap('start');
+    ctx.logger.debug({ id: c.id, ms: t.laps }, 'container started');
+    const started = setState(ctx, c, Status.Running, {
       pid: handle.pid, monitorPid: handle.monitorPid, startedAt: nowRfc3339(), exitCode: 0, error: '', oomKilled: false, netnsPath,
     });
+    ctx.health.started(started);
+    return started;
   } catch (err) {
     await releaseResources(ctx, c).catch((e: unknown) => ctx.logger.warn({ err: e, id: c.id }, 'cleanup after a failed start'));
     await ctx.monitor.reset(c.id).catch(() => undefined); // best effort: a fresh start resets again

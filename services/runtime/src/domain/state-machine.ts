@@ -8,7 +8,7 @@ import { Status } from './container.js';
 const NEXT: Record<Status, readonly Status[]> = {
   [Status.Created]: [Status.Running, Status.Removing, Status.Created],
   [Status.Running]: [Status.Exited, Status.Paused, Status.Restarting],
-  [Status.Paused]: [Status.Running, Status.Exited],
+  [Status.Paused]: [Status.Running, Status.Exited, Status.Restarting],
   [Status.Restarting]: [Status.Running, Status.Exited],
   [Status.Exited]: [Status.Running, Status.Removing, Status.Restarting, Status.Exited],
   [Status.Removing]: [Status.Dead, Status.Removing],

@@ -5,6 +5,8 @@ import { notRunning } from './errors.js';
 import { within } from './exit-waiters.js';
 import { findContainer } from './lookup.js';
 import { parseSignal, SIGKILL, SIGTERM } from './signals.js';
+import { cancelRestart } from './policy-restart.js';
+import { thawAfterSignal } from './pause-container.js';
 
 /** After SIGKILL a container is gone within moments; longer means something is badly wrong. */
 const KILL_GRACE_MS = 30_000;
@@ -20,6 +22,10 @@ export interface StopOptions {
  */
 export async function stopContainer(ctx: RuntimeContext, ref: string, opts: StopOptions): Promise<{ alreadyStopped: boolean }> {
   const found = findContainer(ctx, ref);
+  if (await stoppedByUser(ctx, found)) {
+    await publish(ctx, found, 'stop');
+    return { alreadyStopped: false };
+  }
   const exit = ctx.waiters.register(found.id, 'exit');
   try {
     const c = ctx.db.get(found.id);
@@ -49,11 +55,22 @@ export async function killContainer(ctx: RuntimeContext, ref: string, signalText
   const c = findContainer(ctx, ref);
   const signal = parseSignal(signalText || 'SIGKILL');
   if (!isRunning(c)) throw notRunning(c.id);
+  if (await stoppedByUser(ctx, c)) return;
   await sendSignal(ctx, c, signal);
+}
+
+/**
+ * A user stops or kills a container: restart policies must leave the coming exit alone (Docker's
+ * HasBeenManuallyStopped). One waiting for a policy restart simply stays stopped: true then.
+ */
+async function stoppedByUser(ctx: RuntimeContext, c: Container): Promise<boolean> {
+  if (isRunning(c)) ctx.db.updateState(c.id, { manuallyStopped: true });
+  return cancelRestart(ctx, c.id); // checks the current state under the lock: an exit may just have happened
 }
 
 /** SIGKILL and wait for the exit to be recorded (forced remove). */
 export async function killAndWait(ctx: RuntimeContext, c: Container): Promise<void> {
+  if (await stoppedByUser(ctx, c)) return;
   const exit = ctx.waiters.register(c.id, 'exit');
   try {
     const current = ctx.db.get(c.id);
@@ -71,4 +88,5 @@ async function sendSignal(ctx: RuntimeContext, c: Container, signal: number): Pr
   // SIGKILL goes to every process: an init that ignores it (pid 1 in its namespace) would keep the rest.
   await ctx.runtime.kill(c.id, signal, signal === SIGKILL);
   await publish(ctx, c, 'kill', { signal: String(signal) });
+  await thawAfterSignal(ctx, c.id); // a frozen process would not act on it
 }

@@ -32,7 +32,8 @@ describe('stop, kill, remove (real runc + conmon)', () => {
   });
 
   it('stops a container that handles SIGTERM without waiting for the timeout', async () => {
-    const id = await h.run({ cmd: ['sh', '-c', 'trap "echo got TERM; exit 0" TERM; while true; do sleep 0.1; done'] });
+    const id = await h.run({ cmd: ['sh', '-c', 'trap "echo got TERM; exit 0" TERM; echo ready; while true; do sleep 0.1; done'] });
+    await until('the trap', async () => (await h.logs(id)) === 'ready\n');
     const t0 = Date.now();
     const res = await h.client.stopContainer({ id, timeoutSeconds: 30, signal: '' });
     assert.equal(res.alreadyStopped, false);
@@ -40,7 +41,7 @@ describe('stop, kill, remove (real runc + conmon)', () => {
     const { container } = await h.client.getContainer({ id });
     assert.equal(container!.state!.status, 'exited');
     assert.equal(container!.state!.exitCode, 0);
-    assert.equal(await h.logs(id), 'got TERM\n');
+    assert.equal(await h.logs(id), 'ready\ngot TERM\n');
     const actions = h.events.events.filter((e) => e.Actor.ID === id).map((e) => e.Action);
     assert.deepEqual(actions, ['create', 'start', 'kill', 'die', 'stop']);
     assert.equal(h.events.events.find((e) => e.Actor.ID === id && e.Action === 'kill')!.Actor.Attributes.signal, '15');
@@ -66,10 +67,12 @@ describe('stop, kill, remove (real runc + conmon)', () => {
   });
 
   it('kills with a signal by name and refuses a stopped container', async () => {
-    const id = await h.run({ cmd: ['sh', '-c', 'trap "echo usr1; exit 7" USR1; while true; do sleep 0.1; done'] });
+    // pid 1 ignores signals it has no handler for: kill only once the trap is set.
+    const id = await h.run({ cmd: ['sh', '-c', 'trap "echo usr1; exit 7" USR1; echo ready; while true; do sleep 0.1; done'] });
+    await until('the trap', async () => (await h.logs(id)) === 'ready\n');
     await h.client.killContainer({ id, signal: 'SIGUSR1' });
     assert.equal((await h.client.waitContainer({ id, condition: 'not-running' })).exitCode, 7);
-    assert.equal(await h.logs(id), 'usr1\n');
+    assert.equal(await h.logs(id), 'ready\nusr1\n');
     await assert.rejects(h.client.killContainer({ id, signal: 'KILL' }), (err) => {
       assert.equal(errorKind(err), 'failed_precondition');
       assert.equal((err as Error).message, `Container ${id} is not running`);

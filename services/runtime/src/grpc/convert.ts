@@ -1,12 +1,14 @@
+import { BerthError } from '@berth/kit';
 import type { runtime, types } from '@berth/proto';
 import { Status, type Container, type ContainerSpec, type MountSpec, type Resources } from '../domain/container.js';
 import type { LogRecord } from '../logs/k8s-file.js';
+import type { EndpointConfig, NetworkAttachment } from '../domain/network-attachments.js';
 
 const mountIn = (m: types.Mount): MountSpec => ({ type: m.type, source: m.source, target: m.target, options: [...m.options] });
 const mountOut = (m: MountSpec): types.Mount => ({ type: m.type, source: m.source, target: m.target, options: m.options });
 
 /** Proto zeros mean "not set" for resources. */
-function resourcesIn(r: runtime.Resources | undefined): Resources {
+export function resourcesIn(r: runtime.Resources | undefined): Resources {
   if (!r) return {};
   const out: Resources = {};
   for (const [k, v] of Object.entries(r) as Array<[keyof Resources, number | string]>) if (v) (out as Record<string, unknown>)[k] = v;
@@ -18,6 +20,8 @@ function resourcesOut(r: Resources): runtime.Resources {
     memory: r.memory ?? 0, memorySwap: r.memorySwap ?? 0, nanoCpus: r.nanoCpus ?? 0, cpuShares: r.cpuShares ?? 0,
     cpuPeriod: r.cpuPeriod ?? 0, cpuQuota: r.cpuQuota ?? 0, cpusetCpus: r.cpusetCpus ?? '', pidsLimit: r.pidsLimit ?? 0,
     blkioWeight: r.blkioWeight ?? 0,
+    ...(r.cpusetMems ? { cpusetMems: r.cpusetMems } : {}),
+    ...(r.memoryReservation ? { memoryReservation: r.memoryReservation } : {}),
   };
 }
 
@@ -35,7 +39,12 @@ export function specFromProto(s: runtime.ContainerSpec | undefined): ContainerSp
     capDrop: [...(p.capDrop ?? [])], securityOpt: [...(p.securityOpt ?? [])], readOnlyRootfs: !!p.readOnlyRootfs,
     tmpfs: { ...(p.tmpfs ?? {}) }, init: !!p.init, pidMode: p.pidMode ?? '', ipcMode: p.ipcMode ?? '', utsMode: p.utsMode ?? '',
     dns: [...(p.dns ?? [])], extraHosts: [...(p.extraHosts ?? [])],
+    endpointsConfig: (p.endpointsConfig ?? []).map((e) => ({ network: e.network, aliases: [...e.aliases], ipv4Address: e.ipv4Address })),
   };
+  if (p.ulimits?.values.length) spec.ulimits = p.ulimits.values.map((u) => ({ name: u.name, soft: u.soft, hard: u.hard }));
+  if (p.shmSize) spec.shmSize = p.shmSize;
+  if (p.healthcheck) spec.healthcheck = { ...p.healthcheck, test: [...p.healthcheck.test] };
+  if (p.healthOnFailure) spec.healthOnFailure = p.healthOnFailure;
   if (p.cmd) spec.cmd = [...p.cmd.values];
   if (p.entrypoint) spec.entrypoint = [...p.entrypoint.values];
   if (p.stopTimeout !== undefined) spec.stopTimeout = p.stopTimeout;
@@ -43,9 +52,10 @@ export function specFromProto(s: runtime.ContainerSpec | undefined): ContainerSp
 }
 
 export function specToProto(s: ContainerSpec): runtime.ContainerSpec {
-  const { cmd, entrypoint, stopTimeout, resources, mounts, ...rest } = s;
+  const { cmd, entrypoint, stopTimeout, resources, mounts, ulimits, ...rest } = s;
   return {
     ...rest,
+    ...(ulimits ? { ulimits: { values: ulimits } } : {}),
     ...(cmd ? { cmd: { values: cmd } } : {}),
     ...(entrypoint ? { entrypoint: { values: entrypoint } } : {}),
     ...(stopTimeout !== undefined ? { stopTimeout } : {}),
@@ -62,10 +72,21 @@ export function containerToProto(c: Container): runtime.Container {
       status: st, running: st === Status.Running || st === Status.Paused || st === Status.Restarting,
       paused: st === Status.Paused, restarting: st === Status.Restarting, oomKilled: c.state.oomKilled, dead: st === Status.Dead,
       pid: c.state.pid, exitCode: c.state.exitCode, error: c.state.error, startedAt: c.state.startedAt, finishedAt: c.state.finishedAt,
+      ...(c.health ? { health: c.health } : {}),
     },
     path: c.path, args: c.args, restartCount: c.restartCount, logPath: c.logPath, runtime: c.runtime,
     imageConfig: c.imageConfig, rootfsMounts: c.rootfsMounts.map(mountOut), netnsPath: c.netnsPath,
+    networks: c.networks.map(attachmentOut), ports: c.ports,
   };
+}
+
+export function endpointConfigIn(e: runtime.EndpointConfig | undefined): EndpointConfig {
+  if (!e?.network) throw new BerthError('invalid_argument', 'network is required');
+  return { network: e.network, aliases: [...e.aliases], ipv4Address: e.ipv4Address };
+}
+
+function attachmentOut(a: NetworkAttachment): runtime.NetworkAttachment {
+  return { config: a.config, networkId: a.networkId, ...(a.endpoint ? { endpoint: a.endpoint } : {}) };
 }
 
 export function filtersFromProto(filters: types.Filter[]): Record<string, string[]> {

@@ -1,4 +1,4 @@
-import { BerthError, createClient, type Client } from '@berth/kit';
+import { BerthError, clientFor, type BerthConfig, type Client } from '@berth/kit';
 import { image, type types } from '@berth/proto';
 import type { MountSpec } from '../domain/container.js';
 import type { ImageInfo, ImageProvider } from '../domain/image-provider.js';
@@ -9,8 +9,8 @@ const toMount = (m: types.Mount): MountSpec => ({ type: m.type, source: m.source
 export class GrpcImageProvider implements ImageProvider {
   private readonly client: Client<typeof image.ImagesService>;
 
-  constructor(address: string) {
-    this.client = createClient(image.ImagesService, address);
+  constructor(address: string, config?: Pick<BerthConfig, 'tls'>) {
+    this.client = clientFor(image.ImagesService, address, config);
   }
 
   async getImage(reference: string): Promise<ImageInfo> {

@@ -16,14 +16,24 @@ export interface FollowControl {
   /** True once nothing more will be written (the container is not running and its exit was handled). */
   isDone(): Promise<boolean>;
   signal?: AbortSignal;
+  /**
+   * Wakes a waiting follower when the writer may be done (the container exited), so the end is
+   * noticed at once rather than at the next poll: subscribes `fire`, returns the unsubscribe.
+   */
+  wake?: (fire: () => void) => () => void;
   /** Upper bound between checks when the file does not change (fs.watch is the fast path). */
   pollMs?: number;
 }
 
 const CHUNK = 64 * 1024;
 
-/** Reads a k8s-file log as records; with `follow`, keeps reading until the writer is done. */
-export async function* readLogs(file: string, query: LogQuery, control: FollowControl): AsyncGenerator<LogRecord> {
+/**
+ * Reads a k8s-file log as records; with `follow`, keeps reading until the writer is done. `files`
+ * are the rotated logs, oldest first, and the live one last (one file is fine too).
+ */
+export async function* readLogs(files: string | string[], query: LogQuery, control: FollowControl): AsyncGenerator<LogRecord> {
+  const list = typeof files === 'string' ? [files] : files;
+  const file = list[list.length - 1]!;
   const wanted = (r: LogRecord) =>
     (r.stream === Stream.Stdout ? query.stdout : query.stderr) &&
     (query.sinceNs === undefined || r.timeNs >= query.sinceNs) &&
@@ -35,7 +45,8 @@ export async function* readLogs(file: string, query: LogQuery, control: FollowCo
     // The backlog: everything written so far, trimmed to the tail.
     const backlog: LogRecord[] = [];
     let ended = false;
-    for (const line of await reader.readAvailable()) {
+    const older = list.slice(0, -1);
+    for (const line of [...(await readWhole(older)), ...(await reader.readAvailable())]) {
       for (const r of assembler.push(line)) {
         if (past(r)) ended = true;
         else if (wanted(r)) backlog.push(r);
@@ -62,7 +73,7 @@ export async function* readLogs(file: string, query: LogQuery, control: FollowCo
           for (const r of assembler.flush()) if (wanted(r)) yield r;
           return;
         }
-        await reader.waitForChange(control.pollMs ?? 250, control.signal);
+        await reader.waitForChange(control.pollMs ?? 250, control.signal, control.wake);
       }
     }
   } finally {
@@ -70,7 +81,25 @@ export async function* readLogs(file: string, query: LogQuery, control: FollowCo
   }
 }
 
-/** Reads whole lines from a file that grows (and that conmon may rotate: a new inode or a shorter file). */
+/** The lines of files that no longer grow (rotated logs), in order. */
+async function readWhole(files: string[]): Promise<Buffer[]> {
+  const lines: Buffer[] = [];
+  for (const f of files) {
+    const reader = new LineReader(f);
+    try {
+      lines.push(...(await reader.readAvailable()));
+    } finally {
+      await reader.close();
+    }
+  }
+  return lines;
+}
+
+/**
+ * Reads whole lines from a file that grows and may be rotated (renamed away, a new file in its
+ * place): the old file is read to its end before the new one, so nothing is lost — conmon has
+ * closed the old file by the time it creates the new one.
+ */
 class LineReader {
   private handle: FileHandle | undefined;
   private ino = 0;
@@ -80,7 +109,20 @@ class LineReader {
   constructor(private readonly file: string) {}
 
   async readAvailable(): Promise<Buffer[]> {
-    await this.reopenIfRotated();
+    const lines: Buffer[] = [];
+    const next = await this.rotated();
+    if (next) {
+      lines.push(...(await this.drain()));
+      await this.handle?.close();
+      this.handle = next.handle;
+      this.ino = next.ino;
+      this.pos = 0;
+    }
+    lines.push(...(await this.drain()));
+    return lines;
+  }
+
+  private async drain(): Promise<Buffer[]> {
     if (!this.handle) return [];
     const lines: Buffer[] = [];
     const buf = Buffer.allocUnsafe(CHUNK);
@@ -98,31 +140,31 @@ class LineReader {
     return lines;
   }
 
-  private async reopenIfRotated(): Promise<void> {
+  /** A new file at the path (or, first, the file itself): the handle to switch to. */
+  private async rotated(): Promise<{ handle: FileHandle; ino: number } | undefined> {
     const current = await open(this.file, 'r').catch(() => undefined);
-    if (!current) return;
+    if (!current) return undefined;
     const st = await current.stat();
-    if (this.handle && st.ino === this.ino && st.size >= this.pos) {
+    if (this.handle && st.ino === this.ino) {
       await current.close();
-      return;
+      return undefined;
     }
-    await this.handle?.close();
-    this.handle = current;
-    this.ino = st.ino;
-    this.pos = 0;
-    this.rest = Buffer.alloc(0);
+    return { handle: current, ino: st.ino };
   }
 
-  /** Resolves when the file changes, after maxMs at the latest, or on abort. */
-  waitForChange(maxMs: number, signal?: AbortSignal): Promise<void> {
+  /** Resolves when the file changes, when `wake` fires, after maxMs at the latest, or on abort. */
+  waitForChange(maxMs: number, signal?: AbortSignal, wake?: FollowControl['wake']): Promise<void> {
     return new Promise((resolve) => {
       let watcher: ReturnType<typeof watch> | undefined;
+      let unsubscribe = () => {};
       const finish = () => {
         clearTimeout(timer);
         watcher?.close();
+        unsubscribe();
         signal?.removeEventListener('abort', finish);
         resolve();
       };
+      if (wake) unsubscribe = wake(finish);
       const timer = setTimeout(finish, maxMs);
       try {
         watcher = watch(this.file, finish);

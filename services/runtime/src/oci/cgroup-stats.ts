@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import type { CgroupStats } from '../domain/ports.js';
+import { totalmem } from 'node:os';
+import type { CgroupSample, CgroupStats } from '../domain/ports.js';
+import { sampleCgroup } from './cgroup-sample.js';
 
 /**
  * Reads a container's cgroup files directly (cgroupfs driver paths). The OOM-kill counter is
@@ -16,5 +18,22 @@ export class CgroupFsStats implements CgroupStats {
       if (m) return Number(m[1]) > 0;
     }
     return false;
+  }
+
+  async procs(cgroupsPath: string): Promise<number[]> {
+    // v1: any controller lists them all (pids, or memory); v2: the unified cgroup.
+    for (const file of [`${this.mount}/pids${cgroupsPath}/cgroup.procs`, `${this.mount}/memory${cgroupsPath}/cgroup.procs`, `${this.mount}${cgroupsPath}/cgroup.procs`]) {
+      const text = await readFile(file, 'utf8').catch(() => undefined);
+      if (text !== undefined) return text.split('\n').filter(Boolean).map(Number);
+    }
+    return [];
+  }
+
+  async sample(cgroupsPath: string, pid: number): Promise<CgroupSample> {
+    const s = await sampleCgroup(this.mount, cgroupsPath, pid);
+    // No limit reads as a huge number (v1) or 0 ("max", v2): Docker reports the host's memory then.
+    const host = totalmem();
+    if (s.memory.limit === 0 || s.memory.limit > host) s.memory.limit = host;
+    return s;
   }
 }

@@ -1,17 +1,20 @@
-import { readFile, rm, stat, writeFile, mkdir } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, writeFile, mkdir } from 'node:fs/promises';
 import { watch } from 'node:fs';
 import path from 'node:path';
 import { BerthError, spawnDetached } from '@berth/kit';
-import type { ContainerMonitor, MonitorHandle, MonitorLaunch, OciRuntime } from '../domain/ports.js';
+import type { ContainerMonitor, ExecHandle, ExecLaunch, MonitorHandle, MonitorLaunch, OciRuntime, StdioSession } from '../domain/ports.js';
 import type { RuntimePaths } from '../paths.js';
+import { AttachRelay } from './attach-relay.js';
+import { launchExec } from './conmon-exec.js';
 import { createFailure } from './create-failure.js';
+import { CtlMessage, writeCtl } from './ctl-fifo.js';
 
 export interface ConmonOptions {
   binary: string;
   runtime: OciRuntime;
   paths: RuntimePaths;
-  /** Rotate container.log at this size (conmon --log-size-max); 0: never. */
-  logSizeMax: number;
+  /** The relay for attach sockets (perl). */
+  perl: string;
   createTimeoutMs?: number;
 }
 
@@ -39,9 +42,10 @@ export class ConmonMonitor implements ContainerMonitor {
       '--runtime-arg', `--root=${runtime.root}`, '--runtime-arg', '--log-format=json', '--runtime-arg', `--log=${l.runtimeLog}`,
       '--sync',
     ];
-    if (this.opts.logSizeMax > 0) args.push('--log-size-max', String(this.opts.logSizeMax));
     if (l.tty) args.push('-t');
-    if (l.openStdin) args.push('-i');
+    // With -i, conmon closes the process's stdin when an attach connection ends, unless told to
+    // leave it open: that is Docker's StdinOnce, so only stdin-once containers get that behaviour.
+    if (l.openStdin) args.push('-i', ...(l.stdinOnce ? [] : ['--leave-stdin-open']));
     const monitorPid = await spawnDetached(this.opts.binary, args, { cwd: l.bundle });
     await writeFile(paths.monitorPidFile(l.id), `${monitorPid}\n`);
     return this.waitForCreate(l, monitorPid);
@@ -74,6 +78,22 @@ export class ConmonMonitor implements ContainerMonitor {
     }
   }
 
+  exec(l: ExecLaunch): Promise<ExecHandle> {
+    return launchExec(this.opts, l);
+  }
+
+  attach(id: string): StdioSession {
+    return AttachRelay.open(this.opts.paths.attachSocket(attachId(id)), this.opts.perl);
+  }
+
+  resize(id: string, height: number, width: number): Promise<void> {
+    return writeCtl(this.opts.paths.ctlFifo(this.opts.paths.bundle(id)), CtlMessage.Resize, height, width);
+  }
+
+  reopenLog(id: string): Promise<void> {
+    return writeCtl(this.opts.paths.ctlFifo(this.opts.paths.bundle(id)), CtlMessage.ReopenLog);
+  }
+
   async isAlive(monitorPid: number, id: string): Promise<boolean> {
     if (monitorPid <= 0) return false;
     const s = await procState(monitorPid);
@@ -92,7 +112,13 @@ export class ConmonMonitor implements ContainerMonitor {
 
   async reset(id: string): Promise<void> {
     const { paths } = this.opts;
-    await Promise.all([rm(paths.exitFile(id), { force: true }), rm(paths.runDir(id), { recursive: true, force: true })]);
+    // conmon leaves its socket-dir link (to the bundle or exec dir) behind: ours to remove.
+    const links = [attachId(id), ...(await readdir(path.join(paths.runDir(id), 'execs')).catch(() => [] as string[])).map(attachId)];
+    await Promise.all([
+      rm(paths.exitFile(id), { force: true }),
+      ...links.map((uuid) => rm(paths.socketLink(uuid), { force: true })),
+    ]);
+    await rm(paths.runDir(id), { recursive: true, force: true });
   }
 }
 

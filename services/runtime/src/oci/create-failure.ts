@@ -31,3 +31,15 @@ export async function createFailure(logFile: string, runtime: string): Promise<S
   if (/permission denied/i.test(msg)) return new StartFailure('invalid_argument', text, 126);
   return new StartFailure('failed_precondition', text, 128); // not 'internal': the user needs the runtime's reason
 }
+
+/**
+ * A failed `runtime exec` (conmon reports a negative pid and the runtime's stderr): Docker's codes,
+ * 127 for a missing command, 126 otherwise.
+ */
+export async function execFailure(msg: { data: number; message?: string } | undefined, logFile: string): Promise<StartFailure> {
+  const detail = msg?.message?.trim() || (await lastRuntimeError(logFile)) || 'conmon exited before the process started';
+  const text = `OCI runtime exec failed: ${detail}`;
+  if (/executable file not found|no such file or directory/i.test(detail)) return new StartFailure('invalid_argument', text, 127);
+  if (/permission denied/i.test(detail)) return new StartFailure('invalid_argument', text, 126);
+  return new StartFailure('failed_precondition', text, 126);
+}

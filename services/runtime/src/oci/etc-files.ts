@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile, writeFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { NetworkSetup } from '../domain/ports.js';
@@ -58,6 +59,11 @@ export async function writeEtcFiles(
   await writeAtomic(paths.hostname, `${opts.hostname}\n`);
   if (opts.network.netnsPath === 'host') {
     return { hostname: paths.hostname, hosts: path.join(hostEtc, 'hosts'), resolvConf: path.join(hostEtc, 'resolv.conf') };
+  }
+  const shared = opts.network.shareFrom && etcPaths(opts.network.shareFrom.dir);
+  if (shared && existsSync(shared.hosts) && existsSync(shared.resolvConf)) {
+    // `--network container:<x>`: x's hosts and resolv.conf, as Docker shares them.
+    return { hostname: paths.hostname, hosts: shared.hosts, resolvConf: shared.resolvConf };
   }
   const hosts = [...LOCALHOST_LINES, ...opts.network.hosts, ...opts.extraHosts.map(extraHostLine)];
   await writeAtomic(paths.hosts, `${hosts.join('\n')}\n`);

@@ -1,4 +1,5 @@
 import { access } from 'node:fs/promises';
+import { deleteStopped } from './runc-state.js';
 import path from 'node:path';
 import { BerthError, runCommand } from '@berth/kit';
 import type { OciRuntime, RuntimeState } from '../domain/ports.js';
@@ -19,6 +20,19 @@ export class OciRuntimeCli implements OciRuntime {
     await this.run(['start', id]);
   }
 
+  async pause(id: string): Promise<void> {
+    await this.run(['pause', id]);
+  }
+
+  async resume(id: string): Promise<void> {
+    await this.run(['resume', id]);
+  }
+
+  /** `update -r -`: the OCI linux.resources object on stdin (runc orders memory/swap writes itself). */
+  async update(id: string, resources: Record<string, unknown>): Promise<void> {
+    await runCommand(this.binary, ['--root', this.root, 'update', '-r', '-', id], { timeoutMs: 30_000, input: JSON.stringify(resources) });
+  }
+
   async kill(id: string, signal: number, all = false): Promise<void> {
     try {
       await this.run(['kill', ...(all ? ['--all'] : []), id, String(signal)]);
@@ -33,6 +47,7 @@ export class OciRuntimeCli implements OciRuntime {
   async delete(id: string): Promise<void> {
     // The runtime keeps a container's state in <root>/<id>: without it there is nothing to delete (saves a fork).
     if (!(await access(path.join(this.root, id)).then(() => true, () => false))) return;
+    if (this.name === 'runc' && (await deleteStopped(path.join(this.root, id)))) return;
     const res = await this.run(['delete', '--force', id], [0, 1]);
     if (res.code !== 0 && !/does not exist|not exist|no such file/i.test(res.stderr)) {
       throw new BerthError('internal', `${this.name} delete: ${res.stderr.trim()}`);

@@ -6,6 +6,8 @@ import { defaultMounts, effectiveCapabilities, MASKED_PATHS, READONLY_PATHS, typ
 import { parseSeccompProfile, toOciSeccomp, type DockerSeccomp, type OciSeccomp } from './seccomp.js';
 import { ociResources } from './resources.js';
 import { userMounts } from './user-mounts.js';
+import { ociRlimits } from './rlimits.js';
+import type { SharedNamespaces } from '../domain/namespace-modes.js';
 
 export interface SpecInput {
   spec: ContainerSpec;
@@ -24,15 +26,21 @@ export interface SpecInput {
   seccomp?: DockerSeccomp;
   /** A static init binary for `--init` (tini-static, catatonit). */
   initBinary?: string;
+  /** What "all capabilities" means on this host (its bounding set). */
+  availableCaps?: ReadonlySet<string>;
+  /** Namespaces joined from other containers (--pid/--ipc container:<x>). */
+  shared?: SharedNamespaces;
+  /** Extra bind mounts (named and anonymous volumes), already resolved to host paths. */
+  volumeMounts?: OciMount[];
 }
 
 /** The OCI runtime spec (config.json) for a container; only what berth sets, runtime-spec 1.0.2. */
 export function buildSpec(input: SpecInput): Record<string, unknown> {
   const { spec } = input;
-  const caps = effectiveCapabilities(spec);
+  const caps = effectiveCapabilities(spec, input.availableCaps);
   const sec = securityOptions(spec.securityOpt);
   let args = input.args;
-  const mounts: OciMount[] = defaultMounts();
+  const mounts: OciMount[] = shmMount(defaultMounts(), spec, input.shared);
   if (spec.init) {
     if (!input.initBinary) throw new BerthError('failed_precondition', 'no init binary (tini-static or catatonit) is installed');
     mounts.push({ destination: '/sbin/docker-init', type: 'bind', source: input.initBinary, options: ['rbind', 'ro', 'rprivate'] });
@@ -44,12 +52,14 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
     { destination: '/etc/hosts', type: 'bind', source: input.etcFiles.hosts, options: etcOpts },
     { destination: '/etc/resolv.conf', type: 'bind', source: input.etcFiles.resolvConf, options: etcOpts },
   );
-  mounts.push(...userMounts(spec));
-  // --pid/--ipc/--uts host: share the host's namespace (validated at create; only "" and "host" exist yet).
+  mounts.push(...userMounts(spec), ...(input.volumeMounts ?? []));
+  // --pid/--ipc/--uts host: the host's namespace (none of its own); container:<x>: that container's.
+  const ns = (type: string, mode: string, joined?: string) =>
+    mode === 'host' ? [] : [joined ? { type, path: joined } : { type }];
   const namespaces: Array<{ type: string; path?: string }> = [
-    ...(spec.pidMode === 'host' ? [] : [{ type: 'pid' }]),
-    ...(spec.ipcMode === 'host' ? [] : [{ type: 'ipc' }]),
-    ...(spec.utsMode === 'host' ? [] : [{ type: 'uts' }]),
+    ...ns('pid', spec.pidMode, input.shared?.pid),
+    ...ns('ipc', spec.ipcMode, input.shared?.ipc),
+    ...ns('uts', spec.utsMode),
     { type: 'mount' },
   ];
   if (input.netns === undefined) namespaces.push({ type: 'network' });
@@ -77,7 +87,9 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
       cwd: spec.workingDir || '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps },
       noNewPrivileges: sec.noNewPrivileges,
-      // No rlimits: raising any above the inherited hard limit needs CAP_SYS_RESOURCE (see DESIGN).
+      // Only the requested ulimits (validated at create to stay at or below this host's hard limits):
+      // raising one above the inherited hard limit needs CAP_SYS_RESOURCE (see DESIGN).
+      ...(spec.ulimits?.length ? { rlimits: ociRlimits(spec.ulimits) } : {}),
     },
     root: { path: input.rootfs, readonly: spec.readOnlyRootfs },
     ...(spec.utsMode === 'host' ? {} : { hostname: input.hostname }),
@@ -88,6 +100,21 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
   };
 }
 
+/**
+ * /dev/shm as Docker makes it: a private tmpfs (64 MiB, or --shm-size), the host's for --ipc host,
+ * the other container's for --ipc container:<x>, none for --ipc none.
+ */
+function shmMount(mounts: OciMount[], spec: ContainerSpec, shared?: SharedNamespaces): OciMount[] {
+  const rest = mounts.filter((m) => m.destination !== '/dev/shm');
+  const shm = mounts.find((m) => m.destination === '/dev/shm')!;
+  if (spec.ipcMode === 'none') return rest;
+  if (spec.ipcMode === 'host') return [...rest, { destination: '/dev/shm', type: 'bind', source: '/dev/shm', options: ['rbind', 'rprivate'] }];
+  if (shared?.shm) return [...rest, { destination: '/dev/shm', type: 'bind', source: shared.shm, options: ['rbind', 'rprivate'] }];
+  if (!spec.shmSize) return mounts;
+  const options = (shm.options ?? []).map((o) => (o.startsWith('size=') ? `size=${spec.shmSize}` : o));
+  return [...rest, { ...shm, options }];
+}
+
 /** Parents before children, as runc mounts in order (a bind under /dev must follow the /dev tmpfs). */
 function sortMounts(mounts: OciMount[]): OciMount[] {
   const depth = (m: OciMount) => path.normalize(m.destination).split('/').filter(Boolean).length;
@@ -95,7 +122,7 @@ function sortMounts(mounts: OciMount[]): OciMount[] {
 }
 
 /** Docker's --security-opt values berth understands: no-new-privileges[:true|false], seccomp=unconfined|<json>. */
-function securityOptions(opts: string[]): { noNewPrivileges: boolean; seccomp?: string } {
+export function securityOptions(opts: string[]): { noNewPrivileges: boolean; seccomp?: string } {
   const out: { noNewPrivileges: boolean; seccomp?: string } = { noNewPrivileges: false };
   for (const opt of opts) {
     const [key = '', value] = splitOnce(opt, opt.includes('=') ? '=' : ':');

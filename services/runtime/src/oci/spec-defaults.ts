@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { BerthError } from '@berth/kit';
 
 /** Docker's defaults for an unprivileged container (moby oci/defaults.go, daemon/oci_linux.go). */
@@ -50,17 +51,37 @@ export function capName(name: string): string {
   return up === 'ALL' || up.startsWith('CAP_') ? up : `CAP_${up}`;
 }
 
-/** Docker's TweakCapabilities: defaults (or all when privileged), then adds, then drops; "ALL" works in both. */
-export function effectiveCapabilities(opts: { privileged: boolean; capAdd: string[]; capDrop: string[] }): string[] {
-  if (opts.privileged) return [...ALL_CAPABILITIES];
+/**
+ * Docker's TweakCapabilities: defaults (or all when privileged), then adds, then drops; "ALL" works
+ * in both. "All" means all that `available` holds (this host's bounding set: a runtime cannot
+ * grant what its caller lacks, e.g. CAP_SYS_RESOURCE here); naming an unavailable one is an error.
+ */
+export function effectiveCapabilities(
+  opts: { privileged: boolean; capAdd: string[]; capDrop: string[] },
+  available: ReadonlySet<string> = new Set(ALL_CAPABILITIES),
+): string[] {
+  const all = ALL_CAPABILITIES.filter((c) => available.has(c));
+  if (opts.privileged) return all;
   const add = opts.capAdd.map(capName);
   const drop = opts.capDrop.map(capName);
   const known = new Set<string>(ALL_CAPABILITIES);
   for (const c of [...add, ...drop]) {
     if (c !== 'ALL' && !known.has(c)) throw new BerthError('invalid_argument', `unknown capability: "${c}"`);
   }
-  let caps: string[] = add.includes('ALL') ? [...ALL_CAPABILITIES] : [...DEFAULT_CAPABILITIES, ...add];
+  for (const c of add) {
+    if (c !== 'ALL' && !available.has(c)) throw new BerthError('invalid_argument', `capability ${c} is not available on this host`);
+  }
+  let caps: string[] = add.includes('ALL') ? all : [...DEFAULT_CAPABILITIES, ...add];
   if (drop.includes('ALL')) caps = add.filter((c) => c !== 'ALL');
   else caps = caps.filter((c) => !drop.includes(c));
   return [...new Set(caps)];
+}
+
+/** The capabilities in this process's bounding set (CapBnd of /proc/self/status), by name. */
+export async function hostCapabilities(statusFile = '/proc/self/status'): Promise<Set<string>> {
+  const text = await readFile(statusFile, 'utf8').catch(() => '');
+  const hex = /^CapBnd:\s*([0-9a-f]+)$/m.exec(text)?.[1];
+  if (!hex) return new Set(ALL_CAPABILITIES);
+  const mask = BigInt(`0x${hex}`);
+  return new Set(ALL_CAPABILITIES.filter((_, bit) => (mask >> BigInt(bit)) & 1n));
 }

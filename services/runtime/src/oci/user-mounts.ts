@@ -4,19 +4,22 @@ import type { ContainerSpec } from '../domain/container.js';
 import type { OciMount } from './spec-defaults.js';
 
 /**
- * The user's mounts: `binds` ("/host:/ctr[:ro|rw][,...]"), typed `mounts` (bind, tmpfs) and `tmpfs`
- * ("/ctr" → "size=64m"). Named volumes need the volume service, which does not exist yet.
+ * The user's mounts: host-path `binds` ("/host:/ctr[:ro|rw][,...]"), typed `mounts` (bind, tmpfs)
+ * and `tmpfs` ("/ctr" → "size=64m"). Volumes (named binds, bare paths, type=volume) are resolved
+ * apart (domain/volume-mounts.ts): they need the volume store.
  */
 export function userMounts(spec: ContainerSpec): OciMount[] {
   const out: OciMount[] = [];
   for (const bind of spec.binds) {
-    const [source = '', target = '', mode = ''] = bind.split(':');
-    if (!path.isAbsolute(source)) throw new BerthError('invalid_argument', `named volumes are not supported yet: ${bind}`);
+    const [source = '', target, mode = ''] = bind.split(':');
+    if (target === undefined || !path.isAbsolute(source)) continue; // a volume
+    if (!target) throw new BerthError('invalid_argument', `invalid bind: ${JSON.stringify(bind)}`);
     checkTarget(target, bind);
     const flags = mode.split(',').filter(Boolean);
     out.push({ destination: target, type: 'bind', source, options: ['rbind', flags.includes('ro') ? 'ro' : 'rw', 'rprivate'] });
   }
   for (const m of spec.mounts) {
+    if (m.type === 'volume') continue;
     checkTarget(m.target, m.target);
     if (m.type === 'bind') {
       if (!path.isAbsolute(m.source)) throw new BerthError('invalid_argument', `bind source must be absolute: ${m.source}`);

@@ -2,9 +2,11 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { BerthError } from '@berth/kit';
-import type { Container, ContainerSpec, MountSpec, Status } from '../domain/container.js';
+import type { Container, ContainerSpec, HealthState, MountSpec, Status } from '../domain/container.js';
 import type { ContainerStore, StateUpdate } from '../domain/container-store.js';
 import { nameConflict } from '../domain/errors.js';
+import type { VolumeMount } from '../domain/volume.js';
+import type { ContainerNetworks } from '../domain/network-attachments.js';
 
 /**
  * The runtime's SQLite database: `containers` (what a container is, written once), `names` (the
@@ -35,6 +37,15 @@ CREATE TABLE IF NOT EXISTS state (
   restart_count INTEGER NOT NULL DEFAULT 0,
   netns_path TEXT NOT NULL DEFAULT ''
 );
+CREATE TABLE IF NOT EXISTS lifecycle (
+  container_id TEXT PRIMARY KEY REFERENCES containers(id) ON DELETE CASCADE,
+  manually_stopped INTEGER NOT NULL DEFAULT 0,
+  health TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS networks (
+  container_id TEXT PRIMARY KEY REFERENCES containers(id) ON DELETE CASCADE,
+  doc TEXT NOT NULL
+);
 `;
 
 /** The parts of a container stored as JSON: written at create, never changed. */
@@ -45,16 +56,20 @@ interface Doc {
   logPath: string;
   imageConfig: string; // base64
   rootfsMounts: MountSpec[];
+  volumes?: VolumeMount[];
 }
 
 interface Row {
   id: string; created: string; image_id: string; runtime: string; doc: string; name: string; status: string;
   pid: number; monitor_pid: number; exit_code: number; error: string; oom_killed: number; started_at: string;
-  finished_at: string; restart_count: number; netns_path: string;
+  finished_at: string; restart_count: number; netns_path: string; networks_doc: string | null;
+  manually_stopped: number | null; health: string | null;
 }
 
-const SELECT = `SELECT c.id, c.created, c.image_id, c.runtime, c.doc, n.name, s.* FROM containers c
-  JOIN names n ON n.container_id = c.id JOIN state s ON s.container_id = c.id`;
+const SELECT = `SELECT c.id, c.created, c.image_id, c.runtime, c.doc, n.name, s.*, nw.doc AS networks_doc,
+  l.manually_stopped, l.health FROM containers c
+  JOIN names n ON n.container_id = c.id JOIN state s ON s.container_id = c.id LEFT JOIN networks nw ON nw.container_id = c.id
+  LEFT JOIN lifecycle l ON l.container_id = c.id`;
 
 export class ContainerDb implements ContainerStore {
   private readonly db: Database.Database;
@@ -74,6 +89,7 @@ export class ContainerDb implements ContainerStore {
     const doc: Doc = {
       spec: c.spec, path: c.path, args: c.args, logPath: c.logPath,
       imageConfig: c.imageConfig.toString('base64'), rootfsMounts: c.rootfsMounts,
+      ...(c.volumes?.length ? { volumes: c.volumes } : {}),
     };
     const tx = this.db.transaction(() => {
       const holder = this.db.prepare('SELECT container_id FROM names WHERE name = ?').pluck().get(c.name) as string | undefined;
@@ -83,6 +99,7 @@ export class ContainerDb implements ContainerStore {
       this.db.prepare('INSERT INTO names (name, container_id) VALUES (?, ?)').run(c.name, c.id);
       this.db.prepare(`INSERT INTO state (container_id, status, started_at, finished_at) VALUES (?, ?, ?, ?)`)
         .run(c.id, c.state.status, c.state.startedAt, c.state.finishedAt);
+      this.db.prepare('INSERT INTO networks (container_id, doc) VALUES (?, ?)').run(c.id, JSON.stringify({ networks: c.networks, ports: c.ports }));
     });
     tx();
   }
@@ -115,10 +132,59 @@ export class ContainerDb implements ContainerStore {
     put('status', u.status); put('pid', u.pid); put('monitor_pid', u.monitorPid); put('exit_code', u.exitCode);
     put('error', u.error); put('oom_killed', u.oomKilled); put('started_at', u.startedAt); put('finished_at', u.finishedAt);
     put('restart_count', u.restartCount); put('netns_path', u.netnsPath);
-    if (cols.length === 0) return;
-    const res = this.db.prepare(`UPDATE state SET ${cols.map(([c]) => `${c} = ?`).join(', ')} WHERE container_id = ?`)
-      .run(...cols.map(([, v]) => v), id);
-    if (res.changes === 0) throw new BerthError('not_found', `No such container: ${id}`);
+    this.db.transaction(() => {
+      if (cols.length > 0) {
+        const res = this.db.prepare(`UPDATE state SET ${cols.map(([c]) => `${c} = ?`).join(', ')} WHERE container_id = ?`)
+          .run(...cols.map(([, v]) => v), id);
+        if (res.changes === 0) throw new BerthError('not_found', `No such container: ${id}`);
+      }
+      if (u.manuallyStopped !== undefined || u.health !== undefined) this.updateLifecycle(id, u);
+    })();
+  }
+
+  /** The lifecycle row (manual stop, health) is made on first use: containers from before it have none. */
+  private updateLifecycle(id: string, u: StateUpdate): void {
+    this.db.prepare('INSERT OR IGNORE INTO lifecycle (container_id) SELECT id FROM containers WHERE id = ?').run(id);
+    if (u.manuallyStopped !== undefined) {
+      this.db.prepare('UPDATE lifecycle SET manually_stopped = ? WHERE container_id = ?').run(Number(u.manuallyStopped), id);
+    }
+    if (u.health !== undefined) {
+      this.db.prepare('UPDATE lifecycle SET health = ? WHERE container_id = ?').run(u.health ? JSON.stringify(u.health) : '', id);
+    }
+  }
+
+  /** Replaces the stored spec (update of resources or restart policy). */
+  updateSpec(id: string, spec: ContainerSpec): void {
+    const row = this.db.prepare('SELECT doc FROM containers WHERE id = ?').pluck().get(id) as string | undefined;
+    if (row === undefined) throw new BerthError('not_found', `No such container: ${id}`);
+    const doc = { ...(JSON.parse(row) as Doc), spec };
+    this.db.prepare('UPDATE containers SET doc = ? WHERE id = ?').run(JSON.stringify(doc), id);
+  }
+
+  /** Moves the name reservation; `already_exists` (Docker's message) when the new name is taken. */
+  rename(id: string, name: string): void {
+    this.db.transaction(() => {
+      const holder = this.nameHolder(name);
+      if (holder) throw nameConflict(name, holder);
+      if (this.db.prepare('UPDATE names SET name = ? WHERE container_id = ?').run(name, id).changes === 0) {
+        throw new BerthError('not_found', `No such container: ${id}`);
+      }
+    })();
+  }
+
+  /** Containers whose record still holds endpoints or published ports (a sandbox may be left to tear down). */
+  withEndpoints(): string[] {
+    return this.db.prepare(`SELECT container_id FROM networks WHERE doc LIKE '%"endpoint":%' OR doc NOT LIKE '%"ports":[]%'`).pluck().all() as string[];
+  }
+
+  /** Replaces the container's networks and published ports (connect, disconnect, start, stop). */
+  updateNetworks(id: string, n: ContainerNetworks): void {
+    const doc = JSON.stringify({ networks: n.networks, ports: n.ports });
+    this.db.transaction(() => {
+      if (this.db.prepare('UPDATE networks SET doc = ? WHERE container_id = ?').run(doc, id).changes > 0) return;
+      if (!this.db.prepare('SELECT 1 FROM containers WHERE id = ?').get(id)) throw new BerthError('not_found', `No such container: ${id}`);
+      this.db.prepare('INSERT INTO networks (container_id, doc) VALUES (?, ?)').run(id, doc);
+    })();
   }
 
   delete(id: string): void {
@@ -136,10 +202,19 @@ function fromRow(r: Row): Container {
     id: r.id, name: r.name, imageId: r.image_id, created: r.created, runtime: r.runtime,
     spec: doc.spec, path: doc.path, args: doc.args, logPath: doc.logPath,
     imageConfig: Buffer.from(doc.imageConfig, 'base64'), rootfsMounts: doc.rootfsMounts,
+    ...(doc.volumes?.length ? { volumes: doc.volumes } : {}),
     state: {
       status: r.status as Status, pid: r.pid, exitCode: r.exit_code, error: r.error, oomKilled: r.oom_killed !== 0,
       startedAt: r.started_at, finishedAt: r.finished_at,
     },
     restartCount: r.restart_count, netnsPath: r.netns_path, monitorPid: r.monitor_pid,
+    manuallyStopped: r.manually_stopped === 1,
+    ...(r.health ? { health: JSON.parse(r.health) as HealthState } : {}),
+    ...networksFromDoc(r.networks_doc),
   };
+}
+
+function networksFromDoc(doc: string | null): ContainerNetworks {
+  const n = doc ? (JSON.parse(doc) as Partial<ContainerNetworks>) : {};
+  return { networks: n.networks ?? [], ports: n.ports ?? [] };
 }

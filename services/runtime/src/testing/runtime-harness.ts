@@ -13,6 +13,7 @@ import { emptySpec, type ContainerSpec } from '../domain/container.js';
 import { specToProto } from '../grpc/convert.js';
 import { mountPoints } from '../oci/rootfs-mounter.js';
 import { LocalImageProvider } from './local-image-provider.js';
+import { OutputCollector, RequestQueue } from './stdio-client.js';
 
 export type ContainersClient = Client<typeof runtime.ContainersService>;
 
@@ -26,10 +27,12 @@ export class RuntimeHarness {
   service: RuntimeService | undefined;
   readonly events = new RecordingEventPublisher();
   private disarm = () => {};
+  private logCheckMs: number | undefined;
 
   private constructor(readonly root: string, readonly config: BerthConfig, readonly images: LocalImageProvider) {}
 
-  static async create(): Promise<RuntimeHarness> {
+  /** `runtime` overrides the runtime config (log rotation limits in tests). */
+  static async create(opts: { runtime?: Partial<BerthConfig['runtime']>; logCheckMs?: number } = {}): Promise<RuntimeHarness> {
     const root = await mkdtemp(path.join(tmpdir(), 'brt-'));
     const config = loadConfig({
       env: {},
@@ -38,10 +41,11 @@ export class RuntimeHarness {
         stateRoot: path.join(root, 's'),
         runRoot: path.join(root, 'r'),
         addresses: { runtime: `unix://${root}/runtime.sock` },
-        runtime: { cgroupParent: 'berth', ociRuntime: 'runc' },
+        runtime: { cgroupParent: 'berth', ociRuntime: 'runc', ...opts.runtime },
       },
     });
     const h = new RuntimeHarness(root, config, await LocalImageProvider.create(path.join(root, 'images')));
+    h.logCheckMs = opts.logCheckMs;
     const lastResort = () => forceCleanupSync(root, path.join(config.runRoot, 'runtime', 'runc'));
     process.once('exit', lastResort); // a test process that dies without its after() hooks
     h.disarm = () => process.removeListener('exit', lastResort);
@@ -51,7 +55,9 @@ export class RuntimeHarness {
 
   async startService(): Promise<void> {
     const logger = process.env.BERTH_TEST_LOG ? createLogger({ service: 'runtime', level: process.env.BERTH_TEST_LOG }) : silentLogger();
-    this.service = await start(this.config, { logger, events: this.events, images: this.images, network: null, sweepMs: 500 });
+    this.service = await start(this.config, {
+      logger, events: this.events, images: this.images, network: null, sweepMs: 500, ...(this.logCheckMs ? { logCheckMs: this.logCheckMs } : {}),
+    });
     this.client = createClient(runtime.ContainersService, this.service.address);
   }
 
@@ -81,6 +87,26 @@ export class RuntimeHarness {
       out += e.data.toString('utf8');
     }
     return out;
+  }
+
+  /** Creates and starts an exec, feeds it `stdin` (then closes it) and returns its output and exit code. */
+  async exec(id: string, cmd: string[], opts: Partial<runtime.CreateExecRequest> & { stdin?: string } = {}): Promise<{ exitCode: number; stdout: string; stderr: string; execId: string }> {
+    const { stdin, ...create } = opts;
+    const { id: execId } = await this.client.createExec({
+      containerId: id, cmd, env: [], user: '', workingDir: '', tty: false, privileged: false, attachStdin: stdin !== undefined,
+      attachStdout: true, attachStderr: true, detachKeys: '', ...create,
+    });
+    const input = new RequestQueue<runtime.StartExecRequest>();
+    input.push({ options: { id: execId, detach: false } });
+    if (stdin) input.push({ input: { data: Buffer.from(stdin) } });
+    input.end();
+    const out = new OutputCollector();
+    let exitCode = -1;
+    for await (const r of this.client.startExec(input)) {
+      if (r.output) out.add(r.output);
+      if (r.exit) exitCode = r.exit.exitCode;
+    }
+    return { exitCode, stdout: out.stdout, stderr: out.stderr, execId };
   }
 
   event(id: string, action: string, timeoutMs = 15_000): Promise<DockerEvent> {

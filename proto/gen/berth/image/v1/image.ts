@@ -13,6 +13,8 @@ import {
   type ClientOptions,
   type ClientReadableStream,
   type ClientUnaryCall,
+  type ClientWritableStream,
+  type handleClientStreamingCall,
   type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
@@ -48,6 +50,8 @@ export interface Image {
   /** containers using it (snapshot leases) */
   containers: number;
   parent: string;
+  /** RFC 3339: when a tag last pointed here ("" if never tagged) */
+  lastTagTime: string;
 }
 
 export interface Image_LabelsEntry {
@@ -147,6 +151,68 @@ export interface RemoveSnapshotRequest {
 export interface RemoveSnapshotResponse {
 }
 
+export interface ImageHistoryRequest {
+  reference: string;
+}
+
+export interface HistoryEntry {
+  /** the image id on the newest entry, "<missing>" on the others (Docker's) */
+  id: string;
+  /** unix seconds */
+  created: number;
+  createdBy: string;
+  /** the image's tags, on the newest entry */
+  tags: string[];
+  /** unpacked size of the layer the step made; 0 for empty steps */
+  size: number;
+  comment: string;
+  emptyLayer: boolean;
+}
+
+export interface ImageHistoryResponse {
+  entries: HistoryEntry[];
+}
+
+export interface DiskUsageRequest {
+}
+
+export interface ImageDiskUsage {
+  image?:
+    | Image
+    | undefined;
+  /** bytes of its layers that other images use too */
+  sharedSize: number;
+  /** size - shared_size */
+  uniqueSize: number;
+}
+
+export interface DiskUsageResponse {
+  images: ImageDiskUsage[];
+  /** unpacked size of every committed layer, each once */
+  layersSize: number;
+  /** compressed blobs, manifests and configs in the content store */
+  contentSize: number;
+}
+
+export interface SaveImagesRequest {
+  /** names or ids; a name saves its tag, a bare repository all its tags */
+  references: string[];
+}
+
+export interface SaveImagesChunk {
+  data: Buffer;
+}
+
+export interface LoadImagesRequest {
+  data: Buffer;
+}
+
+export interface LoadImagesResponse {
+  /** Docker's lines: "Loaded image: busybox:latest", or "Loaded image ID: sha256:…" for untagged. */
+  messages: string[];
+  images: Image[];
+}
+
 function createBaseImage(): Image {
   return {
     id: "",
@@ -163,6 +229,7 @@ function createBaseImage(): Image {
     manifestDigest: "",
     containers: 0,
     parent: "",
+    lastTagTime: "",
   };
 }
 
@@ -209,6 +276,9 @@ export const Image: MessageFns<Image> = {
     }
     if (message.parent !== "") {
       writer.uint32(114).string(message.parent);
+    }
+    if (message.lastTagTime !== "") {
+      writer.uint32(122).string(message.lastTagTime);
     }
     return writer;
   },
@@ -333,6 +403,14 @@ export const Image: MessageFns<Image> = {
           }
 
           message.parent = reader.string();
+          continue;
+        }
+        case 15: {
+          if (tag !== 122) {
+            break;
+          }
+
+          message.lastTagTime = reader.string();
           continue;
         }
       }
@@ -1213,6 +1291,486 @@ export const RemoveSnapshotResponse: MessageFns<RemoveSnapshotResponse> = {
   },
 };
 
+function createBaseImageHistoryRequest(): ImageHistoryRequest {
+  return { reference: "" };
+}
+
+export const ImageHistoryRequest: MessageFns<ImageHistoryRequest> = {
+  encode(message: ImageHistoryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reference !== "") {
+      writer.uint32(10).string(message.reference);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImageHistoryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseImageHistoryRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.reference = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseHistoryEntry(): HistoryEntry {
+  return { id: "", created: 0, createdBy: "", tags: [], size: 0, comment: "", emptyLayer: false };
+}
+
+export const HistoryEntry: MessageFns<HistoryEntry> = {
+  encode(message: HistoryEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.created !== 0) {
+      writer.uint32(16).int64(message.created);
+    }
+    if (message.createdBy !== "") {
+      writer.uint32(26).string(message.createdBy);
+    }
+    for (const v of message.tags) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.size !== 0) {
+      writer.uint32(40).int64(message.size);
+    }
+    if (message.comment !== "") {
+      writer.uint32(50).string(message.comment);
+    }
+    if (message.emptyLayer !== false) {
+      writer.uint32(56).bool(message.emptyLayer);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HistoryEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseHistoryEntry();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.created = longToNumber(reader.int64());
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.createdBy = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.tags.push(reader.string());
+          continue;
+        }
+        case 5: {
+          if (tag !== 40) {
+            break;
+          }
+
+          message.size = longToNumber(reader.int64());
+          continue;
+        }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          message.comment = reader.string();
+          continue;
+        }
+        case 7: {
+          if (tag !== 56) {
+            break;
+          }
+
+          message.emptyLayer = reader.bool();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseImageHistoryResponse(): ImageHistoryResponse {
+  return { entries: [] };
+}
+
+export const ImageHistoryResponse: MessageFns<ImageHistoryResponse> = {
+  encode(message: ImageHistoryResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.entries) {
+      HistoryEntry.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImageHistoryResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseImageHistoryResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.entries.push(HistoryEntry.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseDiskUsageRequest(): DiskUsageRequest {
+  return {};
+}
+
+export const DiskUsageRequest: MessageFns<DiskUsageRequest> = {
+  encode(_: DiskUsageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DiskUsageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseDiskUsageRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseImageDiskUsage(): ImageDiskUsage {
+  return { image: undefined, sharedSize: 0, uniqueSize: 0 };
+}
+
+export const ImageDiskUsage: MessageFns<ImageDiskUsage> = {
+  encode(message: ImageDiskUsage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.image !== undefined) {
+      Image.encode(message.image, writer.uint32(10).fork()).join();
+    }
+    if (message.sharedSize !== 0) {
+      writer.uint32(16).int64(message.sharedSize);
+    }
+    if (message.uniqueSize !== 0) {
+      writer.uint32(24).int64(message.uniqueSize);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImageDiskUsage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseImageDiskUsage();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.image = Image.decode(reader, reader.uint32());
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.sharedSize = longToNumber(reader.int64());
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.uniqueSize = longToNumber(reader.int64());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseDiskUsageResponse(): DiskUsageResponse {
+  return { images: [], layersSize: 0, contentSize: 0 };
+}
+
+export const DiskUsageResponse: MessageFns<DiskUsageResponse> = {
+  encode(message: DiskUsageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.images) {
+      ImageDiskUsage.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.layersSize !== 0) {
+      writer.uint32(16).int64(message.layersSize);
+    }
+    if (message.contentSize !== 0) {
+      writer.uint32(24).int64(message.contentSize);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DiskUsageResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseDiskUsageResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.images.push(ImageDiskUsage.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.layersSize = longToNumber(reader.int64());
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.contentSize = longToNumber(reader.int64());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseSaveImagesRequest(): SaveImagesRequest {
+  return { references: [] };
+}
+
+export const SaveImagesRequest: MessageFns<SaveImagesRequest> = {
+  encode(message: SaveImagesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.references) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SaveImagesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseSaveImagesRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.references.push(reader.string());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseSaveImagesChunk(): SaveImagesChunk {
+  return { data: Buffer.alloc(0) };
+}
+
+export const SaveImagesChunk: MessageFns<SaveImagesChunk> = {
+  encode(message: SaveImagesChunk, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.data.length !== 0) {
+      writer.uint32(10).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SaveImagesChunk {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseSaveImagesChunk();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.data = Buffer.from(reader.bytes());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseLoadImagesRequest(): LoadImagesRequest {
+  return { data: Buffer.alloc(0) };
+}
+
+export const LoadImagesRequest: MessageFns<LoadImagesRequest> = {
+  encode(message: LoadImagesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.data.length !== 0) {
+      writer.uint32(10).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LoadImagesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseLoadImagesRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.data = Buffer.from(reader.bytes());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseLoadImagesResponse(): LoadImagesResponse {
+  return { messages: [], images: [] };
+}
+
+export const LoadImagesResponse: MessageFns<LoadImagesResponse> = {
+  encode(message: LoadImagesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.messages) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.images) {
+      Image.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LoadImagesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseLoadImagesResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.messages.push(reader.string());
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.images.push(Image.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
 export type ImagesService = typeof ImagesService;
 export const ImagesService = {
   /** Pulls an image; streams progress in Docker's terms, the last message carries the image. */
@@ -1272,6 +1830,52 @@ export const ImagesService = {
     responseSerialize: (value: PruneImagesResponse) => Buffer.from(PruneImagesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer) => PruneImagesResponse.decode(value),
   },
+  /** Docker's image history: one entry per step of the config's history, newest first. */
+  imageHistory: {
+    path: "/berth.image.v1.Images/ImageHistory",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ImageHistoryRequest) => Buffer.from(ImageHistoryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => ImageHistoryRequest.decode(value),
+    responseSerialize: (value: ImageHistoryResponse) => Buffer.from(ImageHistoryResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => ImageHistoryResponse.decode(value),
+  },
+  /**
+   * What `system df` shows for images: each image with its shared and unique size, and the
+   * unpacked size of all layers (each counted once).
+   */
+  diskUsage: {
+    path: "/berth.image.v1.Images/DiskUsage",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: DiskUsageRequest) => Buffer.from(DiskUsageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => DiskUsageRequest.decode(value),
+    responseSerialize: (value: DiskUsageResponse) => Buffer.from(DiskUsageResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => DiskUsageResponse.decode(value),
+  },
+  /**
+   * Docker's save: a docker-archive tar (manifest.json, repositories, configs, layer tars) of the
+   * named images, streamed as it is written. The tar is also an OCI layout (index.json, oci-layout).
+   */
+  saveImages: {
+    path: "/berth.image.v1.Images/SaveImages",
+    requestStream: false,
+    responseStream: true,
+    requestSerialize: (value: SaveImagesRequest) => Buffer.from(SaveImagesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => SaveImagesRequest.decode(value),
+    responseSerialize: (value: SaveImagesChunk) => Buffer.from(SaveImagesChunk.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => SaveImagesChunk.decode(value),
+  },
+  /** Docker's load: a docker-archive or oci-archive tar, gzip-compressed or plain, streamed in. */
+  loadImages: {
+    path: "/berth.image.v1.Images/LoadImages",
+    requestStream: true,
+    responseStream: false,
+    requestSerialize: (value: LoadImagesRequest) => Buffer.from(LoadImagesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => LoadImagesRequest.decode(value),
+    responseSerialize: (value: LoadImagesResponse) => Buffer.from(LoadImagesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => LoadImagesResponse.decode(value),
+  },
   /** Prepares a writable snapshot on top of an image for a container (a lease on the image). */
   prepareSnapshot: {
     path: "/berth.image.v1.Images/PrepareSnapshot",
@@ -1315,6 +1919,20 @@ export interface ImagesServer extends UntypedServiceImplementation {
   /** Docker's rmi: untags, and deletes once no tag is left; refuses while a container uses it unless forced. */
   removeImage: handleUnaryCall<RemoveImageRequest, RemoveImageResponse>;
   pruneImages: handleUnaryCall<PruneImagesRequest, PruneImagesResponse>;
+  /** Docker's image history: one entry per step of the config's history, newest first. */
+  imageHistory: handleUnaryCall<ImageHistoryRequest, ImageHistoryResponse>;
+  /**
+   * What `system df` shows for images: each image with its shared and unique size, and the
+   * unpacked size of all layers (each counted once).
+   */
+  diskUsage: handleUnaryCall<DiskUsageRequest, DiskUsageResponse>;
+  /**
+   * Docker's save: a docker-archive tar (manifest.json, repositories, configs, layer tars) of the
+   * named images, streamed as it is written. The tar is also an OCI layout (index.json, oci-layout).
+   */
+  saveImages: handleServerStreamingCall<SaveImagesRequest, SaveImagesChunk>;
+  /** Docker's load: a docker-archive or oci-archive tar, gzip-compressed or plain, streamed in. */
+  loadImages: handleClientStreamingCall<LoadImagesRequest, LoadImagesResponse>;
   /** Prepares a writable snapshot on top of an image for a container (a lease on the image). */
   prepareSnapshot: handleUnaryCall<PrepareSnapshotRequest, PrepareSnapshotResponse>;
   /** The mounts of an existing snapshot (after a restart of the host, say). */
@@ -1408,6 +2026,68 @@ export interface ImagesClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PruneImagesResponse) => void,
   ): ClientUnaryCall;
+  /** Docker's image history: one entry per step of the config's history, newest first. */
+  imageHistory(
+    request: ImageHistoryRequest,
+    callback: (error: ServiceError | null, response: ImageHistoryResponse) => void,
+  ): ClientUnaryCall;
+  imageHistory(
+    request: ImageHistoryRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ImageHistoryResponse) => void,
+  ): ClientUnaryCall;
+  imageHistory(
+    request: ImageHistoryRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ImageHistoryResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * What `system df` shows for images: each image with its shared and unique size, and the
+   * unpacked size of all layers (each counted once).
+   */
+  diskUsage(
+    request: DiskUsageRequest,
+    callback: (error: ServiceError | null, response: DiskUsageResponse) => void,
+  ): ClientUnaryCall;
+  diskUsage(
+    request: DiskUsageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DiskUsageResponse) => void,
+  ): ClientUnaryCall;
+  diskUsage(
+    request: DiskUsageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DiskUsageResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Docker's save: a docker-archive tar (manifest.json, repositories, configs, layer tars) of the
+   * named images, streamed as it is written. The tar is also an OCI layout (index.json, oci-layout).
+   */
+  saveImages(request: SaveImagesRequest, options?: Partial<CallOptions>): ClientReadableStream<SaveImagesChunk>;
+  saveImages(
+    request: SaveImagesRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<SaveImagesChunk>;
+  /** Docker's load: a docker-archive or oci-archive tar, gzip-compressed or plain, streamed in. */
+  loadImages(
+    callback: (error: ServiceError | null, response: LoadImagesResponse) => void,
+  ): ClientWritableStream<LoadImagesRequest>;
+  loadImages(
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LoadImagesResponse) => void,
+  ): ClientWritableStream<LoadImagesRequest>;
+  loadImages(
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LoadImagesResponse) => void,
+  ): ClientWritableStream<LoadImagesRequest>;
+  loadImages(
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LoadImagesResponse) => void,
+  ): ClientWritableStream<LoadImagesRequest>;
   /** Prepares a writable snapshot on top of an image for a container (a lease on the image). */
   prepareSnapshot(
     request: PrepareSnapshotRequest,

@@ -73,6 +73,16 @@ export interface BlobChunk {
   totalSize: number;
 }
 
+export interface StreamBlobEvent {
+  /** First event: where to connect and what to write first. */
+  socket: string;
+  ticket: string;
+  /** Full size of the blob (not of the part from the offset). */
+  totalSize: number;
+  /** Last event: bytes written to the socket. */
+  sent: number;
+}
+
 export interface StatBlobRequest {
   repository: string;
   digest: string;
@@ -594,6 +604,76 @@ export const BlobChunk: MessageFns<BlobChunk> = {
           }
 
           message.totalSize = longToNumber(reader.int64());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseStreamBlobEvent(): StreamBlobEvent {
+  return { socket: "", ticket: "", totalSize: 0, sent: 0 };
+}
+
+export const StreamBlobEvent: MessageFns<StreamBlobEvent> = {
+  encode(message: StreamBlobEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.socket !== "") {
+      writer.uint32(10).string(message.socket);
+    }
+    if (message.ticket !== "") {
+      writer.uint32(18).string(message.ticket);
+    }
+    if (message.totalSize !== 0) {
+      writer.uint32(24).int64(message.totalSize);
+    }
+    if (message.sent !== 0) {
+      writer.uint32(32).int64(message.sent);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamBlobEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseStreamBlobEvent();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.socket = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.ticket = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.totalSize = longToNumber(reader.int64());
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.sent = longToNumber(reader.int64());
           continue;
         }
       }
@@ -1659,6 +1739,23 @@ export const RegistryService = {
     responseSerialize: (value: BlobChunk) => Buffer.from(BlobChunk.encode(value).finish()),
     responseDeserialize: (value: Buffer) => BlobChunk.decode(value),
   },
+  /**
+   * FetchBlob for a caller on the same host, with the bytes outside gRPC: the first event names a
+   * unix socket and a one-time ticket; the caller connects, writes the ticket and "\n", and reads
+   * the raw blob from `offset` to EOF. The call then sends a last event with the bytes sent and
+   * ends OK only if the blob verified (from offset 0), else with FetchBlob's error kinds: what
+   * came over the socket counts only once the call ended OK. No protobuf or HTTP/2 framing per
+   * chunk: a third of FetchBlob's CPU for a 200 MB pull.
+   */
+  streamBlob: {
+    path: "/berth.registry.v1.Registry/StreamBlob",
+    requestStream: false,
+    responseStream: true,
+    requestSerialize: (value: FetchBlobRequest) => Buffer.from(FetchBlobRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => FetchBlobRequest.decode(value),
+    responseSerialize: (value: StreamBlobEvent) => Buffer.from(StreamBlobEvent.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => StreamBlobEvent.decode(value),
+  },
   /** Size of a blob, without fetching it. */
   statBlob: {
     path: "/berth.registry.v1.Registry/StatBlob",
@@ -1764,6 +1861,15 @@ export interface RegistryServer extends UntypedServiceImplementation {
    * successfully, and a mismatch ends it with DATA_LOSS.
    */
   fetchBlob: handleServerStreamingCall<FetchBlobRequest, BlobChunk>;
+  /**
+   * FetchBlob for a caller on the same host, with the bytes outside gRPC: the first event names a
+   * unix socket and a one-time ticket; the caller connects, writes the ticket and "\n", and reads
+   * the raw blob from `offset` to EOF. The call then sends a last event with the bytes sent and
+   * ends OK only if the blob verified (from offset 0), else with FetchBlob's error kinds: what
+   * came over the socket counts only once the call ended OK. No protobuf or HTTP/2 framing per
+   * chunk: a third of FetchBlob's CPU for a 200 MB pull.
+   */
+  streamBlob: handleServerStreamingCall<FetchBlobRequest, StreamBlobEvent>;
   /** Size of a blob, without fetching it. */
   statBlob: handleUnaryCall<StatBlobRequest, StatBlobResponse>;
   listTags: handleUnaryCall<ListTagsRequest, ListTagsResponse>;
@@ -1838,6 +1944,20 @@ export interface RegistryClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<BlobChunk>;
+  /**
+   * FetchBlob for a caller on the same host, with the bytes outside gRPC: the first event names a
+   * unix socket and a one-time ticket; the caller connects, writes the ticket and "\n", and reads
+   * the raw blob from `offset` to EOF. The call then sends a last event with the bytes sent and
+   * ends OK only if the blob verified (from offset 0), else with FetchBlob's error kinds: what
+   * came over the socket counts only once the call ended OK. No protobuf or HTTP/2 framing per
+   * chunk: a third of FetchBlob's CPU for a 200 MB pull.
+   */
+  streamBlob(request: FetchBlobRequest, options?: Partial<CallOptions>): ClientReadableStream<StreamBlobEvent>;
+  streamBlob(
+    request: FetchBlobRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<StreamBlobEvent>;
   /** Size of a blob, without fetching it. */
   statBlob(
     request: StatBlobRequest,

@@ -10,9 +10,11 @@ import {
   type CallOptions,
   ChannelCredentials,
   Client,
+  type ClientDuplexStream,
   type ClientOptions,
   type ClientReadableStream,
   type ClientUnaryCall,
+  type handleBidiStreamingCall,
   type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
@@ -49,6 +51,30 @@ export interface Resources {
   cpusetCpus: string;
   pidsLimit: number;
   blkioWeight: number;
+  cpusetMems?: string | undefined;
+  memoryReservation?: number | undefined;
+}
+
+/** Docker's HEALTHCHECK / --health-*: durations in nanoseconds, 0 for the default. */
+export interface Healthcheck {
+  /** ["NONE"], ["CMD", args...], ["CMD-SHELL", "cmd"]; [] inherits the image's */
+  test: string[];
+  intervalNs: number;
+  timeoutNs: number;
+  retries: number;
+  startPeriodNs: number;
+  startIntervalNs: number;
+}
+
+export interface Ulimit {
+  /** "nofile", "nproc" ... (without RLIMIT_) */
+  name: string;
+  soft: number;
+  hard: number;
+}
+
+export interface UlimitList {
+  values: Ulimit[];
 }
 
 /** What a container is made from: Docker's Config and HostConfig, typed. */
@@ -102,6 +128,19 @@ export interface ContainerSpec {
   attachStdout: boolean;
   attachStderr: boolean;
   stdinOnce: boolean;
+  /** unset: the image's */
+  healthcheck?:
+    | Healthcheck
+    | undefined;
+  /** "none" (default), "kill", "restart", "stop" */
+  healthOnFailure?: string | undefined;
+  ulimits?: UlimitList | undefined;
+  shmSize?: number | undefined;
+  cgroupParent?:
+    | string
+    | undefined;
+  /** Networking fields are numbered from 60. */
+  endpointsConfig: EndpointConfig[];
 }
 
 export interface ContainerSpec_LabelsEntry {
@@ -128,6 +167,23 @@ export interface ContainerState {
   /** RFC 3339 with nanoseconds, "0001-01-01T00:00:00Z" when never */
   startedAt: string;
   finishedAt: string;
+  /** unset when the container has no healthcheck */
+  health?: Health | undefined;
+}
+
+export interface HealthLogEntry {
+  /** RFC 3339 nano */
+  start: string;
+  end: string;
+  exitCode: number;
+  output: string;
+}
+
+export interface Health {
+  /** "starting", "healthy", "unhealthy" */
+  status: string;
+  failingStreak: number;
+  log: HealthLogEntry[];
 }
 
 export interface Container {
@@ -152,6 +208,31 @@ export interface Container {
   imageConfig: Buffer;
   rootfsMounts: Mount[];
   netnsPath: string;
+  /** running or recent execs */
+  execIds?:
+    | StringList
+    | undefined;
+  /** named and anonymous volumes as mounted */
+  volumeMounts?:
+    | VolumeMountList
+    | undefined;
+  /** Networking fields are numbered from 60. */
+  networks: NetworkAttachment[];
+  /** published ports with the host ports chosen, while running */
+  ports: PortBinding[];
+}
+
+export interface VolumeMount {
+  name: string;
+  /** the volume's directory on the host */
+  source: string;
+  destination: string;
+  readOnly: boolean;
+  anonymous: boolean;
+}
+
+export interface VolumeMountList {
+  values: VolumeMount[];
 }
 
 export interface CreateContainerRequest {
@@ -283,6 +364,372 @@ export interface RenameContainerRequest {
 export interface RenameContainerResponse {
 }
 
+export interface UpdateContainerRequest {
+  id: string;
+  /** zero fields are left as they are */
+  resources?:
+    | Resources
+    | undefined;
+  /** unset: unchanged */
+  restartPolicy?: RestartPolicy | undefined;
+}
+
+export interface UpdateContainerResponse {
+  warnings: string[];
+}
+
+export interface TopContainerRequest {
+  id: string;
+  /** default "-ef" */
+  psArgs: string;
+}
+
+export interface TopContainerResponse {
+  titles: string[];
+  processes: StringList[];
+}
+
+export interface ContainerStatsRequest {
+  id: string;
+  /** false: one sample */
+  stream: boolean;
+  /** default 1000 */
+  intervalMs: number;
+}
+
+export interface CpuUsage {
+  /** ns */
+  totalUsage: number;
+  usageInKernelmode: number;
+  usageInUsermode: number;
+  percpuUsage: number[];
+  /** host total, ns (from /proc/stat) */
+  systemCpuUsage: number;
+  onlineCpus: number;
+  throttlingPeriods: number;
+  throttledPeriods: number;
+  throttledTime: number;
+}
+
+export interface MemoryUsage {
+  usage: number;
+  maxUsage: number;
+  limit: number;
+  failcnt: number;
+  /** memory.stat as is */
+  stats: { [key: string]: number };
+}
+
+export interface MemoryUsage_StatsEntry {
+  key: string;
+  value: number;
+}
+
+export interface BlkioEntry {
+  major: number;
+  minor: number;
+  op: string;
+  value: number;
+}
+
+export interface NetworkUsage {
+  interface: string;
+  rxBytes: number;
+  rxPackets: number;
+  rxErrors: number;
+  rxDropped: number;
+  txBytes: number;
+  txPackets: number;
+  txErrors: number;
+  txDropped: number;
+}
+
+export interface ContainerStatsResponse {
+  /** RFC 3339 nano */
+  read: string;
+  /** the previous sample's time, "0001-01-01T00:00:00Z" on the first */
+  preread: string;
+  cpu?: CpuUsage | undefined;
+  precpu?: CpuUsage | undefined;
+  memory?: MemoryUsage | undefined;
+  pidsCurrent: number;
+  pidsLimit: number;
+  ioServiceBytes: BlkioEntry[];
+  ioServiced: BlkioEntry[];
+  networks: NetworkUsage[];
+  /** "v1" or "v2" */
+  cgroupVersion: string;
+}
+
+export interface ConsoleSize {
+  height: number;
+  width: number;
+}
+
+/** A client's frame on a stdio stream (attach, exec). */
+export interface StdioInput {
+  /** to the process's stdin */
+  data?: Buffer | undefined;
+  resize?:
+    | ConsoleSize
+    | undefined;
+  /** end of input */
+  closeStdin?: boolean | undefined;
+}
+
+/** Process output: stream 1 stdout, 2 stderr (a TTY has only stdout). */
+export interface StdioOutput {
+  stream: number;
+  data: Buffer;
+}
+
+export interface AttachOptions {
+  id: string;
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  /** first the log so far */
+  logs: boolean;
+  /** then live output until the container stops */
+  stream: boolean;
+}
+
+export interface AttachContainerRequest {
+  options?: AttachOptions | undefined;
+  input?: StdioInput | undefined;
+}
+
+export interface AttachContainerResponse {
+  output?:
+    | StdioOutput
+    | undefined;
+  /** connected to conmon: live output from here on */
+  attached?: boolean | undefined;
+}
+
+export interface ResizeContainerRequest {
+  id: string;
+  height: number;
+  width: number;
+}
+
+export interface ResizeContainerResponse {
+}
+
+export interface CreateExecRequest {
+  containerId: string;
+  cmd: string[];
+  env: string[];
+  user: string;
+  workingDir: string;
+  tty: boolean;
+  privileged: boolean;
+  attachStdin: boolean;
+  attachStdout: boolean;
+  attachStderr: boolean;
+  detachKeys: string;
+}
+
+export interface CreateExecResponse {
+  id: string;
+}
+
+export interface Exec {
+  id: string;
+  containerId: string;
+  running: boolean;
+  /** unset until it has exited */
+  exitCode?: number | undefined;
+  pid: number;
+  cmd: string[];
+  env: string[];
+  user: string;
+  workingDir: string;
+  tty: boolean;
+  privileged: boolean;
+  attachStdin: boolean;
+  attachStdout: boolean;
+  attachStderr: boolean;
+  detachKeys: string;
+  canRemove: boolean;
+}
+
+export interface StartExecOptions {
+  id: string;
+  detach: boolean;
+  /** initial TTY size */
+  consoleSize?: ConsoleSize | undefined;
+}
+
+export interface StartExecRequest {
+  options?: StartExecOptions | undefined;
+  input?: StdioInput | undefined;
+}
+
+export interface ExecStarted {
+  pid: number;
+}
+
+export interface ExecExit {
+  exitCode: number;
+}
+
+export interface StartExecResponse {
+  started?: ExecStarted | undefined;
+  output?: StdioOutput | undefined;
+  exit?: ExecExit | undefined;
+}
+
+export interface GetExecRequest {
+  id: string;
+}
+
+export interface GetExecResponse {
+  exec?: Exec | undefined;
+}
+
+export interface ResizeExecRequest {
+  id: string;
+  height: number;
+  width: number;
+}
+
+export interface ResizeExecResponse {
+}
+
+export interface Volume {
+  name: string;
+  /** "local" */
+  driver: string;
+  mountpoint: string;
+  /** RFC 3339 */
+  createdAt: string;
+  labels: { [key: string]: string };
+  options: { [key: string]: string };
+  /** "local" */
+  scope: string;
+  /** containers using it */
+  refCount: number;
+  anonymous: boolean;
+}
+
+export interface Volume_LabelsEntry {
+  key: string;
+  value: string;
+}
+
+export interface Volume_OptionsEntry {
+  key: string;
+  value: string;
+}
+
+export interface CreateVolumeRequest {
+  /** "" for a generated one */
+  name: string;
+  /** "" or "local" */
+  driver: string;
+  labels: { [key: string]: string };
+  /** local: type, device, o (mount options) */
+  driverOpts: { [key: string]: string };
+}
+
+export interface CreateVolumeRequest_LabelsEntry {
+  key: string;
+  value: string;
+}
+
+export interface CreateVolumeRequest_DriverOptsEntry {
+  key: string;
+  value: string;
+}
+
+export interface CreateVolumeResponse {
+  volume?: Volume | undefined;
+}
+
+export interface GetVolumeRequest {
+  name: string;
+}
+
+export interface GetVolumeResponse {
+  volume?: Volume | undefined;
+}
+
+export interface ListVolumesRequest {
+  /** name, label, dangling, driver */
+  filters: Filter[];
+}
+
+export interface ListVolumesResponse {
+  volumes: Volume[];
+}
+
+export interface RemoveVolumeRequest {
+  name: string;
+  /** a missing volume is not an error */
+  force: boolean;
+}
+
+export interface RemoveVolumeResponse {
+}
+
+export interface PruneVolumesRequest {
+  /** label, all */
+  filters: Filter[];
+}
+
+export interface PruneVolumesResponse {
+  removed: string[];
+  spaceReclaimed: number;
+}
+
+/** A network a container is attached to, as asked for (create's EndpointsConfig or `network connect`). */
+export interface EndpointConfig {
+  /** name or id */
+  network: string;
+  aliases: string[];
+  /** static address, or "" */
+  ipv4Address: string;
+}
+
+/** The container's endpoint on a network while it runs (from the network service). */
+export interface NetworkEndpoint {
+  /** CIDR */
+  ipv4Address: string;
+  gateway: string;
+  macAddress: string;
+  /** in the container: eth0 ... */
+  interface: string;
+}
+
+export interface NetworkAttachment {
+  /** config.network is the network's name */
+  config?: EndpointConfig | undefined;
+  networkId: string;
+  /** unset when the container is not running */
+  endpoint?: NetworkEndpoint | undefined;
+}
+
+export interface ConnectNetworkRequest {
+  /** container */
+  id: string;
+  endpoint?: EndpointConfig | undefined;
+}
+
+export interface ConnectNetworkResponse {
+}
+
+export interface DisconnectNetworkRequest {
+  /** container */
+  id: string;
+  /** name or id */
+  network: string;
+  force: boolean;
+}
+
+export interface DisconnectNetworkResponse {
+}
+
 function createBaseRestartPolicy(): RestartPolicy {
   return { name: "", maximumRetryCount: 0 };
 }
@@ -401,6 +848,8 @@ function createBaseResources(): Resources {
     cpusetCpus: "",
     pidsLimit: 0,
     blkioWeight: 0,
+    cpusetMems: undefined,
+    memoryReservation: undefined,
   };
 }
 
@@ -432,6 +881,12 @@ export const Resources: MessageFns<Resources> = {
     }
     if (message.blkioWeight !== 0) {
       writer.uint32(72).int32(message.blkioWeight);
+    }
+    if (message.cpusetMems !== undefined) {
+      writer.uint32(82).string(message.cpusetMems);
+    }
+    if (message.memoryReservation !== undefined) {
+      writer.uint32(88).int64(message.memoryReservation);
     }
     return writer;
   },
@@ -515,6 +970,210 @@ export const Resources: MessageFns<Resources> = {
           message.blkioWeight = reader.int32();
           continue;
         }
+        case 10: {
+          if (tag !== 82) {
+            break;
+          }
+
+          message.cpusetMems = reader.string();
+          continue;
+        }
+        case 11: {
+          if (tag !== 88) {
+            break;
+          }
+
+          message.memoryReservation = longToNumber(reader.int64());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseHealthcheck(): Healthcheck {
+  return { test: [], intervalNs: 0, timeoutNs: 0, retries: 0, startPeriodNs: 0, startIntervalNs: 0 };
+}
+
+export const Healthcheck: MessageFns<Healthcheck> = {
+  encode(message: Healthcheck, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.test) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.intervalNs !== 0) {
+      writer.uint32(16).int64(message.intervalNs);
+    }
+    if (message.timeoutNs !== 0) {
+      writer.uint32(24).int64(message.timeoutNs);
+    }
+    if (message.retries !== 0) {
+      writer.uint32(32).int32(message.retries);
+    }
+    if (message.startPeriodNs !== 0) {
+      writer.uint32(40).int64(message.startPeriodNs);
+    }
+    if (message.startIntervalNs !== 0) {
+      writer.uint32(48).int64(message.startIntervalNs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Healthcheck {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseHealthcheck();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.test.push(reader.string());
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.intervalNs = longToNumber(reader.int64());
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.timeoutNs = longToNumber(reader.int64());
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.retries = reader.int32();
+          continue;
+        }
+        case 5: {
+          if (tag !== 40) {
+            break;
+          }
+
+          message.startPeriodNs = longToNumber(reader.int64());
+          continue;
+        }
+        case 6: {
+          if (tag !== 48) {
+            break;
+          }
+
+          message.startIntervalNs = longToNumber(reader.int64());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseUlimit(): Ulimit {
+  return { name: "", soft: 0, hard: 0 };
+}
+
+export const Ulimit: MessageFns<Ulimit> = {
+  encode(message: Ulimit, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.soft !== 0) {
+      writer.uint32(16).int64(message.soft);
+    }
+    if (message.hard !== 0) {
+      writer.uint32(24).int64(message.hard);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Ulimit {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseUlimit();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.soft = longToNumber(reader.int64());
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.hard = longToNumber(reader.int64());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseUlimitList(): UlimitList {
+  return { values: [] };
+}
+
+export const UlimitList: MessageFns<UlimitList> = {
+  encode(message: UlimitList, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.values) {
+      Ulimit.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UlimitList {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseUlimitList();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.values.push(Ulimit.decode(reader, reader.uint32()));
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -565,6 +1224,12 @@ function createBaseContainerSpec(): ContainerSpec {
     attachStdout: false,
     attachStderr: false,
     stdinOnce: false,
+    healthcheck: undefined,
+    healthOnFailure: undefined,
+    ulimits: undefined,
+    shmSize: undefined,
+    cgroupParent: undefined,
+    endpointsConfig: [],
   };
 }
 
@@ -683,6 +1348,24 @@ export const ContainerSpec: MessageFns<ContainerSpec> = {
     }
     if (message.stdinOnce !== false) {
       writer.uint32(304).bool(message.stdinOnce);
+    }
+    if (message.healthcheck !== undefined) {
+      Healthcheck.encode(message.healthcheck, writer.uint32(314).fork()).join();
+    }
+    if (message.healthOnFailure !== undefined) {
+      writer.uint32(322).string(message.healthOnFailure);
+    }
+    if (message.ulimits !== undefined) {
+      UlimitList.encode(message.ulimits, writer.uint32(330).fork()).join();
+    }
+    if (message.shmSize !== undefined) {
+      writer.uint32(336).int64(message.shmSize);
+    }
+    if (message.cgroupParent !== undefined) {
+      writer.uint32(346).string(message.cgroupParent);
+    }
+    for (const v of message.endpointsConfig) {
+      EndpointConfig.encode(v!, writer.uint32(482).fork()).join();
     }
     return writer;
   },
@@ -1004,6 +1687,54 @@ export const ContainerSpec: MessageFns<ContainerSpec> = {
           message.stdinOnce = reader.bool();
           continue;
         }
+        case 39: {
+          if (tag !== 314) {
+            break;
+          }
+
+          message.healthcheck = Healthcheck.decode(reader, reader.uint32());
+          continue;
+        }
+        case 40: {
+          if (tag !== 322) {
+            break;
+          }
+
+          message.healthOnFailure = reader.string();
+          continue;
+        }
+        case 41: {
+          if (tag !== 330) {
+            break;
+          }
+
+          message.ulimits = UlimitList.decode(reader, reader.uint32());
+          continue;
+        }
+        case 42: {
+          if (tag !== 336) {
+            break;
+          }
+
+          message.shmSize = longToNumber(reader.int64());
+          continue;
+        }
+        case 43: {
+          if (tag !== 346) {
+            break;
+          }
+
+          message.cgroupParent = reader.string();
+          continue;
+        }
+        case 60: {
+          if (tag !== 482) {
+            break;
+          }
+
+          message.endpointsConfig.push(EndpointConfig.decode(reader, reader.uint32()));
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1123,6 +1854,7 @@ function createBaseContainerState(): ContainerState {
     error: "",
     startedAt: "",
     finishedAt: "",
+    health: undefined,
   };
 }
 
@@ -1160,6 +1892,9 @@ export const ContainerState: MessageFns<ContainerState> = {
     }
     if (message.finishedAt !== "") {
       writer.uint32(90).string(message.finishedAt);
+    }
+    if (message.health !== undefined) {
+      Health.encode(message.health, writer.uint32(98).fork()).join();
     }
     return writer;
   },
@@ -1259,6 +1994,143 @@ export const ContainerState: MessageFns<ContainerState> = {
           message.finishedAt = reader.string();
           continue;
         }
+        case 12: {
+          if (tag !== 98) {
+            break;
+          }
+
+          message.health = Health.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseHealthLogEntry(): HealthLogEntry {
+  return { start: "", end: "", exitCode: 0, output: "" };
+}
+
+export const HealthLogEntry: MessageFns<HealthLogEntry> = {
+  encode(message: HealthLogEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.start !== "") {
+      writer.uint32(10).string(message.start);
+    }
+    if (message.end !== "") {
+      writer.uint32(18).string(message.end);
+    }
+    if (message.exitCode !== 0) {
+      writer.uint32(24).int32(message.exitCode);
+    }
+    if (message.output !== "") {
+      writer.uint32(34).string(message.output);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HealthLogEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseHealthLogEntry();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.start = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.end = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.exitCode = reader.int32();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.output = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseHealth(): Health {
+  return { status: "", failingStreak: 0, log: [] };
+}
+
+export const Health: MessageFns<Health> = {
+  encode(message: Health, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== "") {
+      writer.uint32(10).string(message.status);
+    }
+    if (message.failingStreak !== 0) {
+      writer.uint32(16).int32(message.failingStreak);
+    }
+    for (const v of message.log) {
+      HealthLogEntry.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Health {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseHealth();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.status = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.failingStreak = reader.int32();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.log.push(HealthLogEntry.decode(reader, reader.uint32()));
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1285,6 +2157,10 @@ function createBaseContainer(): Container {
     imageConfig: Buffer.alloc(0),
     rootfsMounts: [],
     netnsPath: "",
+    execIds: undefined,
+    volumeMounts: undefined,
+    networks: [],
+    ports: [],
   };
 }
 
@@ -1331,6 +2207,18 @@ export const Container: MessageFns<Container> = {
     }
     if (message.netnsPath !== "") {
       writer.uint32(114).string(message.netnsPath);
+    }
+    if (message.execIds !== undefined) {
+      StringList.encode(message.execIds, writer.uint32(122).fork()).join();
+    }
+    if (message.volumeMounts !== undefined) {
+      VolumeMountList.encode(message.volumeMounts, writer.uint32(130).fork()).join();
+    }
+    for (const v of message.networks) {
+      NetworkAttachment.encode(v!, writer.uint32(482).fork()).join();
+    }
+    for (const v of message.ports) {
+      PortBinding.encode(v!, writer.uint32(490).fork()).join();
     }
     return writer;
   },
@@ -1452,6 +2340,156 @@ export const Container: MessageFns<Container> = {
           }
 
           message.netnsPath = reader.string();
+          continue;
+        }
+        case 15: {
+          if (tag !== 122) {
+            break;
+          }
+
+          message.execIds = StringList.decode(reader, reader.uint32());
+          continue;
+        }
+        case 16: {
+          if (tag !== 130) {
+            break;
+          }
+
+          message.volumeMounts = VolumeMountList.decode(reader, reader.uint32());
+          continue;
+        }
+        case 60: {
+          if (tag !== 482) {
+            break;
+          }
+
+          message.networks.push(NetworkAttachment.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 61: {
+          if (tag !== 490) {
+            break;
+          }
+
+          message.ports.push(PortBinding.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseVolumeMount(): VolumeMount {
+  return { name: "", source: "", destination: "", readOnly: false, anonymous: false };
+}
+
+export const VolumeMount: MessageFns<VolumeMount> = {
+  encode(message: VolumeMount, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.source !== "") {
+      writer.uint32(18).string(message.source);
+    }
+    if (message.destination !== "") {
+      writer.uint32(26).string(message.destination);
+    }
+    if (message.readOnly !== false) {
+      writer.uint32(32).bool(message.readOnly);
+    }
+    if (message.anonymous !== false) {
+      writer.uint32(40).bool(message.anonymous);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VolumeMount {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseVolumeMount();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.source = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.destination = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.readOnly = reader.bool();
+          continue;
+        }
+        case 5: {
+          if (tag !== 40) {
+            break;
+          }
+
+          message.anonymous = reader.bool();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseVolumeMountList(): VolumeMountList {
+  return { values: [] };
+}
+
+export const VolumeMountList: MessageFns<VolumeMountList> = {
+  encode(message: VolumeMountList, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.values) {
+      VolumeMount.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VolumeMountList {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseVolumeMountList();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.values.push(VolumeMount.decode(reader, reader.uint32()));
           continue;
         }
       }
@@ -2580,6 +3618,3242 @@ export const RenameContainerResponse: MessageFns<RenameContainerResponse> = {
   },
 };
 
+function createBaseUpdateContainerRequest(): UpdateContainerRequest {
+  return { id: "", resources: undefined, restartPolicy: undefined };
+}
+
+export const UpdateContainerRequest: MessageFns<UpdateContainerRequest> = {
+  encode(message: UpdateContainerRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.resources !== undefined) {
+      Resources.encode(message.resources, writer.uint32(18).fork()).join();
+    }
+    if (message.restartPolicy !== undefined) {
+      RestartPolicy.encode(message.restartPolicy, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateContainerRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseUpdateContainerRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.resources = Resources.decode(reader, reader.uint32());
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.restartPolicy = RestartPolicy.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseUpdateContainerResponse(): UpdateContainerResponse {
+  return { warnings: [] };
+}
+
+export const UpdateContainerResponse: MessageFns<UpdateContainerResponse> = {
+  encode(message: UpdateContainerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.warnings) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateContainerResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseUpdateContainerResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.warnings.push(reader.string());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseTopContainerRequest(): TopContainerRequest {
+  return { id: "", psArgs: "" };
+}
+
+export const TopContainerRequest: MessageFns<TopContainerRequest> = {
+  encode(message: TopContainerRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.psArgs !== "") {
+      writer.uint32(18).string(message.psArgs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TopContainerRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseTopContainerRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.psArgs = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseTopContainerResponse(): TopContainerResponse {
+  return { titles: [], processes: [] };
+}
+
+export const TopContainerResponse: MessageFns<TopContainerResponse> = {
+  encode(message: TopContainerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.titles) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.processes) {
+      StringList.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TopContainerResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseTopContainerResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.titles.push(reader.string());
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.processes.push(StringList.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseContainerStatsRequest(): ContainerStatsRequest {
+  return { id: "", stream: false, intervalMs: 0 };
+}
+
+export const ContainerStatsRequest: MessageFns<ContainerStatsRequest> = {
+  encode(message: ContainerStatsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.stream !== false) {
+      writer.uint32(16).bool(message.stream);
+    }
+    if (message.intervalMs !== 0) {
+      writer.uint32(24).int32(message.intervalMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContainerStatsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseContainerStatsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.stream = reader.bool();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.intervalMs = reader.int32();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseCpuUsage(): CpuUsage {
+  return {
+    totalUsage: 0,
+    usageInKernelmode: 0,
+    usageInUsermode: 0,
+    percpuUsage: [],
+    systemCpuUsage: 0,
+    onlineCpus: 0,
+    throttlingPeriods: 0,
+    throttledPeriods: 0,
+    throttledTime: 0,
+  };
+}
+
+export const CpuUsage: MessageFns<CpuUsage> = {
+  encode(message: CpuUsage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.totalUsage !== 0) {
+      writer.uint32(8).uint64(message.totalUsage);
+    }
+    if (message.usageInKernelmode !== 0) {
+      writer.uint32(16).uint64(message.usageInKernelmode);
+    }
+    if (message.usageInUsermode !== 0) {
+      writer.uint32(24).uint64(message.usageInUsermode);
+    }
+    writer.uint32(34).fork();
+    for (const v of message.percpuUsage) {
+      writer.uint64(v);
+    }
+    writer.join();
+    if (message.systemCpuUsage !== 0) {
+      writer.uint32(40).uint64(message.systemCpuUsage);
+    }
+    if (message.onlineCpus !== 0) {
+      writer.uint32(48).uint32(message.onlineCpus);
+    }
+    if (message.throttlingPeriods !== 0) {
+      writer.uint32(56).uint64(message.throttlingPeriods);
+    }
+    if (message.throttledPeriods !== 0) {
+      writer.uint32(64).uint64(message.throttledPeriods);
+    }
+    if (message.throttledTime !== 0) {
+      writer.uint32(72).uint64(message.throttledTime);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CpuUsage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCpuUsage();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.totalUsage = longToNumber(reader.uint64());
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.usageInKernelmode = longToNumber(reader.uint64());
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.usageInUsermode = longToNumber(reader.uint64());
+          continue;
+        }
+        case 4: {
+          if (tag === 32) {
+            message.percpuUsage.push(longToNumber(reader.uint64()));
+
+            continue;
+          }
+
+          if (tag === 34) {
+            const end2 = reader.uint32() + reader.pos;
+            while (reader.pos < end2) {
+              message.percpuUsage.push(longToNumber(reader.uint64()));
+            }
+
+            continue;
+          }
+
+          break;
+        }
+        case 5: {
+          if (tag !== 40) {
+            break;
+          }
+
+          message.systemCpuUsage = longToNumber(reader.uint64());
+          continue;
+        }
+        case 6: {
+          if (tag !== 48) {
+            break;
+          }
+
+          message.onlineCpus = reader.uint32();
+          continue;
+        }
+        case 7: {
+          if (tag !== 56) {
+            break;
+          }
+
+          message.throttlingPeriods = longToNumber(reader.uint64());
+          continue;
+        }
+        case 8: {
+          if (tag !== 64) {
+            break;
+          }
+
+          message.throttledPeriods = longToNumber(reader.uint64());
+          continue;
+        }
+        case 9: {
+          if (tag !== 72) {
+            break;
+          }
+
+          message.throttledTime = longToNumber(reader.uint64());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseMemoryUsage(): MemoryUsage {
+  return { usage: 0, maxUsage: 0, limit: 0, failcnt: 0, stats: {} };
+}
+
+export const MemoryUsage: MessageFns<MemoryUsage> = {
+  encode(message: MemoryUsage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.usage !== 0) {
+      writer.uint32(8).uint64(message.usage);
+    }
+    if (message.maxUsage !== 0) {
+      writer.uint32(16).uint64(message.maxUsage);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(24).uint64(message.limit);
+    }
+    if (message.failcnt !== 0) {
+      writer.uint32(32).uint64(message.failcnt);
+    }
+    Object.entries(message.stats).forEach(([key, value]) => {
+      MemoryUsage_StatsEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemoryUsage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseMemoryUsage();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.usage = longToNumber(reader.uint64());
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.maxUsage = longToNumber(reader.uint64());
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.limit = longToNumber(reader.uint64());
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.failcnt = longToNumber(reader.uint64());
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          const entry5 = MemoryUsage_StatsEntry.decode(reader, reader.uint32());
+          if (entry5.value !== undefined) {
+            message.stats[entry5.key] = entry5.value;
+          }
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseMemoryUsage_StatsEntry(): MemoryUsage_StatsEntry {
+  return { key: "", value: 0 };
+}
+
+export const MemoryUsage_StatsEntry: MessageFns<MemoryUsage_StatsEntry> = {
+  encode(message: MemoryUsage_StatsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(16).uint64(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemoryUsage_StatsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseMemoryUsage_StatsEntry();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.key = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.value = longToNumber(reader.uint64());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseBlkioEntry(): BlkioEntry {
+  return { major: 0, minor: 0, op: "", value: 0 };
+}
+
+export const BlkioEntry: MessageFns<BlkioEntry> = {
+  encode(message: BlkioEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.major !== 0) {
+      writer.uint32(8).uint64(message.major);
+    }
+    if (message.minor !== 0) {
+      writer.uint32(16).uint64(message.minor);
+    }
+    if (message.op !== "") {
+      writer.uint32(26).string(message.op);
+    }
+    if (message.value !== 0) {
+      writer.uint32(32).uint64(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BlkioEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseBlkioEntry();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.major = longToNumber(reader.uint64());
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.minor = longToNumber(reader.uint64());
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.op = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.value = longToNumber(reader.uint64());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseNetworkUsage(): NetworkUsage {
+  return {
+    interface: "",
+    rxBytes: 0,
+    rxPackets: 0,
+    rxErrors: 0,
+    rxDropped: 0,
+    txBytes: 0,
+    txPackets: 0,
+    txErrors: 0,
+    txDropped: 0,
+  };
+}
+
+export const NetworkUsage: MessageFns<NetworkUsage> = {
+  encode(message: NetworkUsage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.interface !== "") {
+      writer.uint32(10).string(message.interface);
+    }
+    if (message.rxBytes !== 0) {
+      writer.uint32(16).uint64(message.rxBytes);
+    }
+    if (message.rxPackets !== 0) {
+      writer.uint32(24).uint64(message.rxPackets);
+    }
+    if (message.rxErrors !== 0) {
+      writer.uint32(32).uint64(message.rxErrors);
+    }
+    if (message.rxDropped !== 0) {
+      writer.uint32(40).uint64(message.rxDropped);
+    }
+    if (message.txBytes !== 0) {
+      writer.uint32(48).uint64(message.txBytes);
+    }
+    if (message.txPackets !== 0) {
+      writer.uint32(56).uint64(message.txPackets);
+    }
+    if (message.txErrors !== 0) {
+      writer.uint32(64).uint64(message.txErrors);
+    }
+    if (message.txDropped !== 0) {
+      writer.uint32(72).uint64(message.txDropped);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NetworkUsage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseNetworkUsage();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.interface = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.rxBytes = longToNumber(reader.uint64());
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.rxPackets = longToNumber(reader.uint64());
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.rxErrors = longToNumber(reader.uint64());
+          continue;
+        }
+        case 5: {
+          if (tag !== 40) {
+            break;
+          }
+
+          message.rxDropped = longToNumber(reader.uint64());
+          continue;
+        }
+        case 6: {
+          if (tag !== 48) {
+            break;
+          }
+
+          message.txBytes = longToNumber(reader.uint64());
+          continue;
+        }
+        case 7: {
+          if (tag !== 56) {
+            break;
+          }
+
+          message.txPackets = longToNumber(reader.uint64());
+          continue;
+        }
+        case 8: {
+          if (tag !== 64) {
+            break;
+          }
+
+          message.txErrors = longToNumber(reader.uint64());
+          continue;
+        }
+        case 9: {
+          if (tag !== 72) {
+            break;
+          }
+
+          message.txDropped = longToNumber(reader.uint64());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseContainerStatsResponse(): ContainerStatsResponse {
+  return {
+    read: "",
+    preread: "",
+    cpu: undefined,
+    precpu: undefined,
+    memory: undefined,
+    pidsCurrent: 0,
+    pidsLimit: 0,
+    ioServiceBytes: [],
+    ioServiced: [],
+    networks: [],
+    cgroupVersion: "",
+  };
+}
+
+export const ContainerStatsResponse: MessageFns<ContainerStatsResponse> = {
+  encode(message: ContainerStatsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.read !== "") {
+      writer.uint32(10).string(message.read);
+    }
+    if (message.preread !== "") {
+      writer.uint32(18).string(message.preread);
+    }
+    if (message.cpu !== undefined) {
+      CpuUsage.encode(message.cpu, writer.uint32(26).fork()).join();
+    }
+    if (message.precpu !== undefined) {
+      CpuUsage.encode(message.precpu, writer.uint32(34).fork()).join();
+    }
+    if (message.memory !== undefined) {
+      MemoryUsage.encode(message.memory, writer.uint32(42).fork()).join();
+    }
+    if (message.pidsCurrent !== 0) {
+      writer.uint32(48).uint64(message.pidsCurrent);
+    }
+    if (message.pidsLimit !== 0) {
+      writer.uint32(56).uint64(message.pidsLimit);
+    }
+    for (const v of message.ioServiceBytes) {
+      BlkioEntry.encode(v!, writer.uint32(66).fork()).join();
+    }
+    for (const v of message.ioServiced) {
+      BlkioEntry.encode(v!, writer.uint32(74).fork()).join();
+    }
+    for (const v of message.networks) {
+      NetworkUsage.encode(v!, writer.uint32(82).fork()).join();
+    }
+    if (message.cgroupVersion !== "") {
+      writer.uint32(90).string(message.cgroupVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContainerStatsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseContainerStatsResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.read = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.preread = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.cpu = CpuUsage.decode(reader, reader.uint32());
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.precpu = CpuUsage.decode(reader, reader.uint32());
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.memory = MemoryUsage.decode(reader, reader.uint32());
+          continue;
+        }
+        case 6: {
+          if (tag !== 48) {
+            break;
+          }
+
+          message.pidsCurrent = longToNumber(reader.uint64());
+          continue;
+        }
+        case 7: {
+          if (tag !== 56) {
+            break;
+          }
+
+          message.pidsLimit = longToNumber(reader.uint64());
+          continue;
+        }
+        case 8: {
+          if (tag !== 66) {
+            break;
+          }
+
+          message.ioServiceBytes.push(BlkioEntry.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 9: {
+          if (tag !== 74) {
+            break;
+          }
+
+          message.ioServiced.push(BlkioEntry.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 10: {
+          if (tag !== 82) {
+            break;
+          }
+
+          message.networks.push(NetworkUsage.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 11: {
+          if (tag !== 90) {
+            break;
+          }
+
+          message.cgroupVersion = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseConsoleSize(): ConsoleSize {
+  return { height: 0, width: 0 };
+}
+
+export const ConsoleSize: MessageFns<ConsoleSize> = {
+  encode(message: ConsoleSize, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.height !== 0) {
+      writer.uint32(8).uint32(message.height);
+    }
+    if (message.width !== 0) {
+      writer.uint32(16).uint32(message.width);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConsoleSize {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseConsoleSize();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.height = reader.uint32();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.width = reader.uint32();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseStdioInput(): StdioInput {
+  return { data: undefined, resize: undefined, closeStdin: undefined };
+}
+
+export const StdioInput: MessageFns<StdioInput> = {
+  encode(message: StdioInput, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.data !== undefined) {
+      writer.uint32(10).bytes(message.data);
+    }
+    if (message.resize !== undefined) {
+      ConsoleSize.encode(message.resize, writer.uint32(18).fork()).join();
+    }
+    if (message.closeStdin !== undefined) {
+      writer.uint32(24).bool(message.closeStdin);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StdioInput {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseStdioInput();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.data = Buffer.from(reader.bytes());
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.resize = ConsoleSize.decode(reader, reader.uint32());
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.closeStdin = reader.bool();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseStdioOutput(): StdioOutput {
+  return { stream: 0, data: Buffer.alloc(0) };
+}
+
+export const StdioOutput: MessageFns<StdioOutput> = {
+  encode(message: StdioOutput, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.stream !== 0) {
+      writer.uint32(8).int32(message.stream);
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(18).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StdioOutput {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseStdioOutput();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.stream = reader.int32();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.data = Buffer.from(reader.bytes());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseAttachOptions(): AttachOptions {
+  return { id: "", stdin: false, stdout: false, stderr: false, logs: false, stream: false };
+}
+
+export const AttachOptions: MessageFns<AttachOptions> = {
+  encode(message: AttachOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.stdin !== false) {
+      writer.uint32(16).bool(message.stdin);
+    }
+    if (message.stdout !== false) {
+      writer.uint32(24).bool(message.stdout);
+    }
+    if (message.stderr !== false) {
+      writer.uint32(32).bool(message.stderr);
+    }
+    if (message.logs !== false) {
+      writer.uint32(40).bool(message.logs);
+    }
+    if (message.stream !== false) {
+      writer.uint32(48).bool(message.stream);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AttachOptions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseAttachOptions();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.stdin = reader.bool();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.stdout = reader.bool();
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.stderr = reader.bool();
+          continue;
+        }
+        case 5: {
+          if (tag !== 40) {
+            break;
+          }
+
+          message.logs = reader.bool();
+          continue;
+        }
+        case 6: {
+          if (tag !== 48) {
+            break;
+          }
+
+          message.stream = reader.bool();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseAttachContainerRequest(): AttachContainerRequest {
+  return { options: undefined, input: undefined };
+}
+
+export const AttachContainerRequest: MessageFns<AttachContainerRequest> = {
+  encode(message: AttachContainerRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.options !== undefined) {
+      AttachOptions.encode(message.options, writer.uint32(10).fork()).join();
+    }
+    if (message.input !== undefined) {
+      StdioInput.encode(message.input, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AttachContainerRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseAttachContainerRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.options = AttachOptions.decode(reader, reader.uint32());
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.input = StdioInput.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseAttachContainerResponse(): AttachContainerResponse {
+  return { output: undefined, attached: undefined };
+}
+
+export const AttachContainerResponse: MessageFns<AttachContainerResponse> = {
+  encode(message: AttachContainerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.output !== undefined) {
+      StdioOutput.encode(message.output, writer.uint32(10).fork()).join();
+    }
+    if (message.attached !== undefined) {
+      writer.uint32(16).bool(message.attached);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AttachContainerResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseAttachContainerResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.output = StdioOutput.decode(reader, reader.uint32());
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.attached = reader.bool();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseResizeContainerRequest(): ResizeContainerRequest {
+  return { id: "", height: 0, width: 0 };
+}
+
+export const ResizeContainerRequest: MessageFns<ResizeContainerRequest> = {
+  encode(message: ResizeContainerRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.height !== 0) {
+      writer.uint32(16).uint32(message.height);
+    }
+    if (message.width !== 0) {
+      writer.uint32(24).uint32(message.width);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResizeContainerRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseResizeContainerRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.height = reader.uint32();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.width = reader.uint32();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseResizeContainerResponse(): ResizeContainerResponse {
+  return {};
+}
+
+export const ResizeContainerResponse: MessageFns<ResizeContainerResponse> = {
+  encode(_: ResizeContainerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResizeContainerResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseResizeContainerResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseCreateExecRequest(): CreateExecRequest {
+  return {
+    containerId: "",
+    cmd: [],
+    env: [],
+    user: "",
+    workingDir: "",
+    tty: false,
+    privileged: false,
+    attachStdin: false,
+    attachStdout: false,
+    attachStderr: false,
+    detachKeys: "",
+  };
+}
+
+export const CreateExecRequest: MessageFns<CreateExecRequest> = {
+  encode(message: CreateExecRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.containerId !== "") {
+      writer.uint32(10).string(message.containerId);
+    }
+    for (const v of message.cmd) {
+      writer.uint32(18).string(v!);
+    }
+    for (const v of message.env) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.user !== "") {
+      writer.uint32(34).string(message.user);
+    }
+    if (message.workingDir !== "") {
+      writer.uint32(42).string(message.workingDir);
+    }
+    if (message.tty !== false) {
+      writer.uint32(48).bool(message.tty);
+    }
+    if (message.privileged !== false) {
+      writer.uint32(56).bool(message.privileged);
+    }
+    if (message.attachStdin !== false) {
+      writer.uint32(64).bool(message.attachStdin);
+    }
+    if (message.attachStdout !== false) {
+      writer.uint32(72).bool(message.attachStdout);
+    }
+    if (message.attachStderr !== false) {
+      writer.uint32(80).bool(message.attachStderr);
+    }
+    if (message.detachKeys !== "") {
+      writer.uint32(90).string(message.detachKeys);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateExecRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCreateExecRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.containerId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.cmd.push(reader.string());
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.env.push(reader.string());
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.user = reader.string();
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.workingDir = reader.string();
+          continue;
+        }
+        case 6: {
+          if (tag !== 48) {
+            break;
+          }
+
+          message.tty = reader.bool();
+          continue;
+        }
+        case 7: {
+          if (tag !== 56) {
+            break;
+          }
+
+          message.privileged = reader.bool();
+          continue;
+        }
+        case 8: {
+          if (tag !== 64) {
+            break;
+          }
+
+          message.attachStdin = reader.bool();
+          continue;
+        }
+        case 9: {
+          if (tag !== 72) {
+            break;
+          }
+
+          message.attachStdout = reader.bool();
+          continue;
+        }
+        case 10: {
+          if (tag !== 80) {
+            break;
+          }
+
+          message.attachStderr = reader.bool();
+          continue;
+        }
+        case 11: {
+          if (tag !== 90) {
+            break;
+          }
+
+          message.detachKeys = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseCreateExecResponse(): CreateExecResponse {
+  return { id: "" };
+}
+
+export const CreateExecResponse: MessageFns<CreateExecResponse> = {
+  encode(message: CreateExecResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateExecResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCreateExecResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseExec(): Exec {
+  return {
+    id: "",
+    containerId: "",
+    running: false,
+    exitCode: undefined,
+    pid: 0,
+    cmd: [],
+    env: [],
+    user: "",
+    workingDir: "",
+    tty: false,
+    privileged: false,
+    attachStdin: false,
+    attachStdout: false,
+    attachStderr: false,
+    detachKeys: "",
+    canRemove: false,
+  };
+}
+
+export const Exec: MessageFns<Exec> = {
+  encode(message: Exec, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.containerId !== "") {
+      writer.uint32(18).string(message.containerId);
+    }
+    if (message.running !== false) {
+      writer.uint32(24).bool(message.running);
+    }
+    if (message.exitCode !== undefined) {
+      writer.uint32(32).int32(message.exitCode);
+    }
+    if (message.pid !== 0) {
+      writer.uint32(40).int32(message.pid);
+    }
+    for (const v of message.cmd) {
+      writer.uint32(50).string(v!);
+    }
+    for (const v of message.env) {
+      writer.uint32(58).string(v!);
+    }
+    if (message.user !== "") {
+      writer.uint32(66).string(message.user);
+    }
+    if (message.workingDir !== "") {
+      writer.uint32(74).string(message.workingDir);
+    }
+    if (message.tty !== false) {
+      writer.uint32(80).bool(message.tty);
+    }
+    if (message.privileged !== false) {
+      writer.uint32(88).bool(message.privileged);
+    }
+    if (message.attachStdin !== false) {
+      writer.uint32(96).bool(message.attachStdin);
+    }
+    if (message.attachStdout !== false) {
+      writer.uint32(104).bool(message.attachStdout);
+    }
+    if (message.attachStderr !== false) {
+      writer.uint32(112).bool(message.attachStderr);
+    }
+    if (message.detachKeys !== "") {
+      writer.uint32(122).string(message.detachKeys);
+    }
+    if (message.canRemove !== false) {
+      writer.uint32(128).bool(message.canRemove);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Exec {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseExec();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.containerId = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.running = reader.bool();
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.exitCode = reader.int32();
+          continue;
+        }
+        case 5: {
+          if (tag !== 40) {
+            break;
+          }
+
+          message.pid = reader.int32();
+          continue;
+        }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          message.cmd.push(reader.string());
+          continue;
+        }
+        case 7: {
+          if (tag !== 58) {
+            break;
+          }
+
+          message.env.push(reader.string());
+          continue;
+        }
+        case 8: {
+          if (tag !== 66) {
+            break;
+          }
+
+          message.user = reader.string();
+          continue;
+        }
+        case 9: {
+          if (tag !== 74) {
+            break;
+          }
+
+          message.workingDir = reader.string();
+          continue;
+        }
+        case 10: {
+          if (tag !== 80) {
+            break;
+          }
+
+          message.tty = reader.bool();
+          continue;
+        }
+        case 11: {
+          if (tag !== 88) {
+            break;
+          }
+
+          message.privileged = reader.bool();
+          continue;
+        }
+        case 12: {
+          if (tag !== 96) {
+            break;
+          }
+
+          message.attachStdin = reader.bool();
+          continue;
+        }
+        case 13: {
+          if (tag !== 104) {
+            break;
+          }
+
+          message.attachStdout = reader.bool();
+          continue;
+        }
+        case 14: {
+          if (tag !== 112) {
+            break;
+          }
+
+          message.attachStderr = reader.bool();
+          continue;
+        }
+        case 15: {
+          if (tag !== 122) {
+            break;
+          }
+
+          message.detachKeys = reader.string();
+          continue;
+        }
+        case 16: {
+          if (tag !== 128) {
+            break;
+          }
+
+          message.canRemove = reader.bool();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseStartExecOptions(): StartExecOptions {
+  return { id: "", detach: false, consoleSize: undefined };
+}
+
+export const StartExecOptions: MessageFns<StartExecOptions> = {
+  encode(message: StartExecOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.detach !== false) {
+      writer.uint32(16).bool(message.detach);
+    }
+    if (message.consoleSize !== undefined) {
+      ConsoleSize.encode(message.consoleSize, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartExecOptions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseStartExecOptions();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.detach = reader.bool();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.consoleSize = ConsoleSize.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseStartExecRequest(): StartExecRequest {
+  return { options: undefined, input: undefined };
+}
+
+export const StartExecRequest: MessageFns<StartExecRequest> = {
+  encode(message: StartExecRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.options !== undefined) {
+      StartExecOptions.encode(message.options, writer.uint32(10).fork()).join();
+    }
+    if (message.input !== undefined) {
+      StdioInput.encode(message.input, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartExecRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseStartExecRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.options = StartExecOptions.decode(reader, reader.uint32());
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.input = StdioInput.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseExecStarted(): ExecStarted {
+  return { pid: 0 };
+}
+
+export const ExecStarted: MessageFns<ExecStarted> = {
+  encode(message: ExecStarted, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pid !== 0) {
+      writer.uint32(8).int32(message.pid);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExecStarted {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseExecStarted();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.pid = reader.int32();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseExecExit(): ExecExit {
+  return { exitCode: 0 };
+}
+
+export const ExecExit: MessageFns<ExecExit> = {
+  encode(message: ExecExit, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.exitCode !== 0) {
+      writer.uint32(8).int32(message.exitCode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExecExit {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseExecExit();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.exitCode = reader.int32();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseStartExecResponse(): StartExecResponse {
+  return { started: undefined, output: undefined, exit: undefined };
+}
+
+export const StartExecResponse: MessageFns<StartExecResponse> = {
+  encode(message: StartExecResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.started !== undefined) {
+      ExecStarted.encode(message.started, writer.uint32(10).fork()).join();
+    }
+    if (message.output !== undefined) {
+      StdioOutput.encode(message.output, writer.uint32(18).fork()).join();
+    }
+    if (message.exit !== undefined) {
+      ExecExit.encode(message.exit, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartExecResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseStartExecResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.started = ExecStarted.decode(reader, reader.uint32());
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.output = StdioOutput.decode(reader, reader.uint32());
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.exit = ExecExit.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseGetExecRequest(): GetExecRequest {
+  return { id: "" };
+}
+
+export const GetExecRequest: MessageFns<GetExecRequest> = {
+  encode(message: GetExecRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetExecRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetExecRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseGetExecResponse(): GetExecResponse {
+  return { exec: undefined };
+}
+
+export const GetExecResponse: MessageFns<GetExecResponse> = {
+  encode(message: GetExecResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.exec !== undefined) {
+      Exec.encode(message.exec, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetExecResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetExecResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.exec = Exec.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseResizeExecRequest(): ResizeExecRequest {
+  return { id: "", height: 0, width: 0 };
+}
+
+export const ResizeExecRequest: MessageFns<ResizeExecRequest> = {
+  encode(message: ResizeExecRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.height !== 0) {
+      writer.uint32(16).uint32(message.height);
+    }
+    if (message.width !== 0) {
+      writer.uint32(24).uint32(message.width);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResizeExecRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseResizeExecRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.height = reader.uint32();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.width = reader.uint32();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseResizeExecResponse(): ResizeExecResponse {
+  return {};
+}
+
+export const ResizeExecResponse: MessageFns<ResizeExecResponse> = {
+  encode(_: ResizeExecResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResizeExecResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseResizeExecResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseVolume(): Volume {
+  return {
+    name: "",
+    driver: "",
+    mountpoint: "",
+    createdAt: "",
+    labels: {},
+    options: {},
+    scope: "",
+    refCount: 0,
+    anonymous: false,
+  };
+}
+
+export const Volume: MessageFns<Volume> = {
+  encode(message: Volume, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.driver !== "") {
+      writer.uint32(18).string(message.driver);
+    }
+    if (message.mountpoint !== "") {
+      writer.uint32(26).string(message.mountpoint);
+    }
+    if (message.createdAt !== "") {
+      writer.uint32(34).string(message.createdAt);
+    }
+    Object.entries(message.labels).forEach(([key, value]) => {
+      Volume_LabelsEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
+    });
+    Object.entries(message.options).forEach(([key, value]) => {
+      Volume_OptionsEntry.encode({ key: key as any, value }, writer.uint32(50).fork()).join();
+    });
+    if (message.scope !== "") {
+      writer.uint32(58).string(message.scope);
+    }
+    if (message.refCount !== 0) {
+      writer.uint32(64).int32(message.refCount);
+    }
+    if (message.anonymous !== false) {
+      writer.uint32(72).bool(message.anonymous);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Volume {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseVolume();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.driver = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.mountpoint = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.createdAt = reader.string();
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          const entry5 = Volume_LabelsEntry.decode(reader, reader.uint32());
+          if (entry5.value !== undefined) {
+            message.labels[entry5.key] = entry5.value;
+          }
+          continue;
+        }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          const entry6 = Volume_OptionsEntry.decode(reader, reader.uint32());
+          if (entry6.value !== undefined) {
+            message.options[entry6.key] = entry6.value;
+          }
+          continue;
+        }
+        case 7: {
+          if (tag !== 58) {
+            break;
+          }
+
+          message.scope = reader.string();
+          continue;
+        }
+        case 8: {
+          if (tag !== 64) {
+            break;
+          }
+
+          message.refCount = reader.int32();
+          continue;
+        }
+        case 9: {
+          if (tag !== 72) {
+            break;
+          }
+
+          message.anonymous = reader.bool();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseVolume_LabelsEntry(): Volume_LabelsEntry {
+  return { key: "", value: "" };
+}
+
+export const Volume_LabelsEntry: MessageFns<Volume_LabelsEntry> = {
+  encode(message: Volume_LabelsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Volume_LabelsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseVolume_LabelsEntry();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.key = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.value = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseVolume_OptionsEntry(): Volume_OptionsEntry {
+  return { key: "", value: "" };
+}
+
+export const Volume_OptionsEntry: MessageFns<Volume_OptionsEntry> = {
+  encode(message: Volume_OptionsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Volume_OptionsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseVolume_OptionsEntry();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.key = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.value = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseCreateVolumeRequest(): CreateVolumeRequest {
+  return { name: "", driver: "", labels: {}, driverOpts: {} };
+}
+
+export const CreateVolumeRequest: MessageFns<CreateVolumeRequest> = {
+  encode(message: CreateVolumeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.driver !== "") {
+      writer.uint32(18).string(message.driver);
+    }
+    Object.entries(message.labels).forEach(([key, value]) => {
+      CreateVolumeRequest_LabelsEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    Object.entries(message.driverOpts).forEach(([key, value]) => {
+      CreateVolumeRequest_DriverOptsEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateVolumeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCreateVolumeRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.driver = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          const entry3 = CreateVolumeRequest_LabelsEntry.decode(reader, reader.uint32());
+          if (entry3.value !== undefined) {
+            message.labels[entry3.key] = entry3.value;
+          }
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          const entry4 = CreateVolumeRequest_DriverOptsEntry.decode(reader, reader.uint32());
+          if (entry4.value !== undefined) {
+            message.driverOpts[entry4.key] = entry4.value;
+          }
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseCreateVolumeRequest_LabelsEntry(): CreateVolumeRequest_LabelsEntry {
+  return { key: "", value: "" };
+}
+
+export const CreateVolumeRequest_LabelsEntry: MessageFns<CreateVolumeRequest_LabelsEntry> = {
+  encode(message: CreateVolumeRequest_LabelsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateVolumeRequest_LabelsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCreateVolumeRequest_LabelsEntry();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.key = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.value = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseCreateVolumeRequest_DriverOptsEntry(): CreateVolumeRequest_DriverOptsEntry {
+  return { key: "", value: "" };
+}
+
+export const CreateVolumeRequest_DriverOptsEntry: MessageFns<CreateVolumeRequest_DriverOptsEntry> = {
+  encode(message: CreateVolumeRequest_DriverOptsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateVolumeRequest_DriverOptsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCreateVolumeRequest_DriverOptsEntry();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.key = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.value = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseCreateVolumeResponse(): CreateVolumeResponse {
+  return { volume: undefined };
+}
+
+export const CreateVolumeResponse: MessageFns<CreateVolumeResponse> = {
+  encode(message: CreateVolumeResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.volume !== undefined) {
+      Volume.encode(message.volume, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateVolumeResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCreateVolumeResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.volume = Volume.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseGetVolumeRequest(): GetVolumeRequest {
+  return { name: "" };
+}
+
+export const GetVolumeRequest: MessageFns<GetVolumeRequest> = {
+  encode(message: GetVolumeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetVolumeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetVolumeRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseGetVolumeResponse(): GetVolumeResponse {
+  return { volume: undefined };
+}
+
+export const GetVolumeResponse: MessageFns<GetVolumeResponse> = {
+  encode(message: GetVolumeResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.volume !== undefined) {
+      Volume.encode(message.volume, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetVolumeResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetVolumeResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.volume = Volume.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseListVolumesRequest(): ListVolumesRequest {
+  return { filters: [] };
+}
+
+export const ListVolumesRequest: MessageFns<ListVolumesRequest> = {
+  encode(message: ListVolumesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.filters) {
+      Filter.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListVolumesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListVolumesRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.filters.push(Filter.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseListVolumesResponse(): ListVolumesResponse {
+  return { volumes: [] };
+}
+
+export const ListVolumesResponse: MessageFns<ListVolumesResponse> = {
+  encode(message: ListVolumesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.volumes) {
+      Volume.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListVolumesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListVolumesResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.volumes.push(Volume.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseRemoveVolumeRequest(): RemoveVolumeRequest {
+  return { name: "", force: false };
+}
+
+export const RemoveVolumeRequest: MessageFns<RemoveVolumeRequest> = {
+  encode(message: RemoveVolumeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.force !== false) {
+      writer.uint32(16).bool(message.force);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoveVolumeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRemoveVolumeRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.force = reader.bool();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseRemoveVolumeResponse(): RemoveVolumeResponse {
+  return {};
+}
+
+export const RemoveVolumeResponse: MessageFns<RemoveVolumeResponse> = {
+  encode(_: RemoveVolumeResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoveVolumeResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRemoveVolumeResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBasePruneVolumesRequest(): PruneVolumesRequest {
+  return { filters: [] };
+}
+
+export const PruneVolumesRequest: MessageFns<PruneVolumesRequest> = {
+  encode(message: PruneVolumesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.filters) {
+      Filter.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PruneVolumesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBasePruneVolumesRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.filters.push(Filter.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBasePruneVolumesResponse(): PruneVolumesResponse {
+  return { removed: [], spaceReclaimed: 0 };
+}
+
+export const PruneVolumesResponse: MessageFns<PruneVolumesResponse> = {
+  encode(message: PruneVolumesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.removed) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.spaceReclaimed !== 0) {
+      writer.uint32(16).uint64(message.spaceReclaimed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PruneVolumesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBasePruneVolumesResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.removed.push(reader.string());
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.spaceReclaimed = longToNumber(reader.uint64());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseEndpointConfig(): EndpointConfig {
+  return { network: "", aliases: [], ipv4Address: "" };
+}
+
+export const EndpointConfig: MessageFns<EndpointConfig> = {
+  encode(message: EndpointConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.network !== "") {
+      writer.uint32(10).string(message.network);
+    }
+    for (const v of message.aliases) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.ipv4Address !== "") {
+      writer.uint32(26).string(message.ipv4Address);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EndpointConfig {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseEndpointConfig();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.network = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.aliases.push(reader.string());
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.ipv4Address = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseNetworkEndpoint(): NetworkEndpoint {
+  return { ipv4Address: "", gateway: "", macAddress: "", interface: "" };
+}
+
+export const NetworkEndpoint: MessageFns<NetworkEndpoint> = {
+  encode(message: NetworkEndpoint, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ipv4Address !== "") {
+      writer.uint32(10).string(message.ipv4Address);
+    }
+    if (message.gateway !== "") {
+      writer.uint32(18).string(message.gateway);
+    }
+    if (message.macAddress !== "") {
+      writer.uint32(26).string(message.macAddress);
+    }
+    if (message.interface !== "") {
+      writer.uint32(34).string(message.interface);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NetworkEndpoint {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseNetworkEndpoint();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.ipv4Address = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.gateway = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.macAddress = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.interface = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseNetworkAttachment(): NetworkAttachment {
+  return { config: undefined, networkId: "", endpoint: undefined };
+}
+
+export const NetworkAttachment: MessageFns<NetworkAttachment> = {
+  encode(message: NetworkAttachment, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.config !== undefined) {
+      EndpointConfig.encode(message.config, writer.uint32(10).fork()).join();
+    }
+    if (message.networkId !== "") {
+      writer.uint32(18).string(message.networkId);
+    }
+    if (message.endpoint !== undefined) {
+      NetworkEndpoint.encode(message.endpoint, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NetworkAttachment {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseNetworkAttachment();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.config = EndpointConfig.decode(reader, reader.uint32());
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.networkId = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.endpoint = NetworkEndpoint.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseConnectNetworkRequest(): ConnectNetworkRequest {
+  return { id: "", endpoint: undefined };
+}
+
+export const ConnectNetworkRequest: MessageFns<ConnectNetworkRequest> = {
+  encode(message: ConnectNetworkRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.endpoint !== undefined) {
+      EndpointConfig.encode(message.endpoint, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConnectNetworkRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseConnectNetworkRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.endpoint = EndpointConfig.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseConnectNetworkResponse(): ConnectNetworkResponse {
+  return {};
+}
+
+export const ConnectNetworkResponse: MessageFns<ConnectNetworkResponse> = {
+  encode(_: ConnectNetworkResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConnectNetworkResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseConnectNetworkResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseDisconnectNetworkRequest(): DisconnectNetworkRequest {
+  return { id: "", network: "", force: false };
+}
+
+export const DisconnectNetworkRequest: MessageFns<DisconnectNetworkRequest> = {
+  encode(message: DisconnectNetworkRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.network !== "") {
+      writer.uint32(18).string(message.network);
+    }
+    if (message.force !== false) {
+      writer.uint32(24).bool(message.force);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DisconnectNetworkRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseDisconnectNetworkRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.network = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.force = reader.bool();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseDisconnectNetworkResponse(): DisconnectNetworkResponse {
+  return {};
+}
+
+export const DisconnectNetworkResponse: MessageFns<DisconnectNetworkResponse> = {
+  encode(_: DisconnectNetworkResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DisconnectNetworkResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseDisconnectNetworkResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
 export type ContainersService = typeof ContainersService;
 export const ContainersService = {
   createContainer: {
@@ -2703,6 +6977,124 @@ export const ContainersService = {
     responseSerialize: (value: RenameContainerResponse) => Buffer.from(RenameContainerResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer) => RenameContainerResponse.decode(value),
   },
+  /** Changes resources (runc update) and the restart policy of a container, running or not. */
+  updateContainer: {
+    path: "/berth.runtime.v1.Containers/UpdateContainer",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: UpdateContainerRequest) => Buffer.from(UpdateContainerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => UpdateContainerRequest.decode(value),
+    responseSerialize: (value: UpdateContainerResponse) => Buffer.from(UpdateContainerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => UpdateContainerResponse.decode(value),
+  },
+  /** The container's processes (ps of the pids in its cgroup). */
+  topContainer: {
+    path: "/berth.runtime.v1.Containers/TopContainer",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: TopContainerRequest) => Buffer.from(TopContainerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => TopContainerRequest.decode(value),
+    responseSerialize: (value: TopContainerResponse) => Buffer.from(TopContainerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => TopContainerResponse.decode(value),
+  },
+  /** Resource usage from the container's cgroup: one sample, or one per interval until cancelled. */
+  containerStats: {
+    path: "/berth.runtime.v1.Containers/ContainerStats",
+    requestStream: false,
+    responseStream: true,
+    requestSerialize: (value: ContainerStatsRequest) => Buffer.from(ContainerStatsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => ContainerStatsRequest.decode(value),
+    responseSerialize: (value: ContainerStatsResponse) => Buffer.from(ContainerStatsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => ContainerStatsResponse.decode(value),
+  },
+  /**
+   * Attaches to the container's stdio through conmon's attach socket. The first request carries
+   * the options; later ones stdin, resizes, end of stdin. Attaching to a created container waits
+   * for its start (no output is missed). The stream ends when the container stops.
+   */
+  attachContainer: {
+    path: "/berth.runtime.v1.Containers/AttachContainer",
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: (value: AttachContainerRequest) => Buffer.from(AttachContainerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => AttachContainerRequest.decode(value),
+    responseSerialize: (value: AttachContainerResponse) => Buffer.from(AttachContainerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => AttachContainerResponse.decode(value),
+  },
+  /** Resizes the container's TTY. */
+  resizeContainer: {
+    path: "/berth.runtime.v1.Containers/ResizeContainer",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ResizeContainerRequest) => Buffer.from(ResizeContainerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => ResizeContainerRequest.decode(value),
+    responseSerialize: (value: ResizeContainerResponse) => Buffer.from(ResizeContainerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => ResizeContainerResponse.decode(value),
+  },
+  /** Exec: a process run in a running container (runc exec under conmon). */
+  createExec: {
+    path: "/berth.runtime.v1.Containers/CreateExec",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: CreateExecRequest) => Buffer.from(CreateExecRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => CreateExecRequest.decode(value),
+    responseSerialize: (value: CreateExecResponse) => Buffer.from(CreateExecResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => CreateExecResponse.decode(value),
+  },
+  /**
+   * Starts a created exec. The first request carries the start options; later ones stdin,
+   * resizes, end of stdin. Responses: `started`, output, then `exit` (not for detached starts).
+   */
+  startExec: {
+    path: "/berth.runtime.v1.Containers/StartExec",
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: (value: StartExecRequest) => Buffer.from(StartExecRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => StartExecRequest.decode(value),
+    responseSerialize: (value: StartExecResponse) => Buffer.from(StartExecResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => StartExecResponse.decode(value),
+  },
+  getExec: {
+    path: "/berth.runtime.v1.Containers/GetExec",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: GetExecRequest) => Buffer.from(GetExecRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => GetExecRequest.decode(value),
+    responseSerialize: (value: GetExecResponse) => Buffer.from(GetExecResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => GetExecResponse.decode(value),
+  },
+  resizeExec: {
+    path: "/berth.runtime.v1.Containers/ResizeExec",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ResizeExecRequest) => Buffer.from(ResizeExecRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => ResizeExecRequest.decode(value),
+    responseSerialize: (value: ResizeExecResponse) => Buffer.from(ResizeExecResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => ResizeExecResponse.decode(value),
+  },
+  /**
+   * Networks of a container (`docker network connect/disconnect`): applied at once to a running
+   * container (through the network service), remembered for the next start of a stopped one.
+   */
+  connectNetwork: {
+    path: "/berth.runtime.v1.Containers/ConnectNetwork",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ConnectNetworkRequest) => Buffer.from(ConnectNetworkRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => ConnectNetworkRequest.decode(value),
+    responseSerialize: (value: ConnectNetworkResponse) => Buffer.from(ConnectNetworkResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => ConnectNetworkResponse.decode(value),
+  },
+  disconnectNetwork: {
+    path: "/berth.runtime.v1.Containers/DisconnectNetwork",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: DisconnectNetworkRequest) => Buffer.from(DisconnectNetworkRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => DisconnectNetworkRequest.decode(value),
+    responseSerialize: (value: DisconnectNetworkResponse) =>
+      Buffer.from(DisconnectNetworkResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => DisconnectNetworkResponse.decode(value),
+  },
 } as const;
 
 export interface ContainersServer extends UntypedServiceImplementation {
@@ -2721,6 +7113,35 @@ export interface ContainersServer extends UntypedServiceImplementation {
   pauseContainer: handleUnaryCall<PauseContainerRequest, PauseContainerResponse>;
   unpauseContainer: handleUnaryCall<UnpauseContainerRequest, UnpauseContainerResponse>;
   renameContainer: handleUnaryCall<RenameContainerRequest, RenameContainerResponse>;
+  /** Changes resources (runc update) and the restart policy of a container, running or not. */
+  updateContainer: handleUnaryCall<UpdateContainerRequest, UpdateContainerResponse>;
+  /** The container's processes (ps of the pids in its cgroup). */
+  topContainer: handleUnaryCall<TopContainerRequest, TopContainerResponse>;
+  /** Resource usage from the container's cgroup: one sample, or one per interval until cancelled. */
+  containerStats: handleServerStreamingCall<ContainerStatsRequest, ContainerStatsResponse>;
+  /**
+   * Attaches to the container's stdio through conmon's attach socket. The first request carries
+   * the options; later ones stdin, resizes, end of stdin. Attaching to a created container waits
+   * for its start (no output is missed). The stream ends when the container stops.
+   */
+  attachContainer: handleBidiStreamingCall<AttachContainerRequest, AttachContainerResponse>;
+  /** Resizes the container's TTY. */
+  resizeContainer: handleUnaryCall<ResizeContainerRequest, ResizeContainerResponse>;
+  /** Exec: a process run in a running container (runc exec under conmon). */
+  createExec: handleUnaryCall<CreateExecRequest, CreateExecResponse>;
+  /**
+   * Starts a created exec. The first request carries the start options; later ones stdin,
+   * resizes, end of stdin. Responses: `started`, output, then `exit` (not for detached starts).
+   */
+  startExec: handleBidiStreamingCall<StartExecRequest, StartExecResponse>;
+  getExec: handleUnaryCall<GetExecRequest, GetExecResponse>;
+  resizeExec: handleUnaryCall<ResizeExecRequest, ResizeExecResponse>;
+  /**
+   * Networks of a container (`docker network connect/disconnect`): applied at once to a running
+   * container (through the network service), remembered for the next start of a stopped one.
+   */
+  connectNetwork: handleUnaryCall<ConnectNetworkRequest, ConnectNetworkResponse>;
+  disconnectNetwork: handleUnaryCall<DisconnectNetworkRequest, DisconnectNetworkResponse>;
 }
 
 export interface ContainersClient extends Client {
@@ -2912,6 +7333,165 @@ export interface ContainersClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RenameContainerResponse) => void,
   ): ClientUnaryCall;
+  /** Changes resources (runc update) and the restart policy of a container, running or not. */
+  updateContainer(
+    request: UpdateContainerRequest,
+    callback: (error: ServiceError | null, response: UpdateContainerResponse) => void,
+  ): ClientUnaryCall;
+  updateContainer(
+    request: UpdateContainerRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateContainerResponse) => void,
+  ): ClientUnaryCall;
+  updateContainer(
+    request: UpdateContainerRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateContainerResponse) => void,
+  ): ClientUnaryCall;
+  /** The container's processes (ps of the pids in its cgroup). */
+  topContainer(
+    request: TopContainerRequest,
+    callback: (error: ServiceError | null, response: TopContainerResponse) => void,
+  ): ClientUnaryCall;
+  topContainer(
+    request: TopContainerRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: TopContainerResponse) => void,
+  ): ClientUnaryCall;
+  topContainer(
+    request: TopContainerRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: TopContainerResponse) => void,
+  ): ClientUnaryCall;
+  /** Resource usage from the container's cgroup: one sample, or one per interval until cancelled. */
+  containerStats(
+    request: ContainerStatsRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ContainerStatsResponse>;
+  containerStats(
+    request: ContainerStatsRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ContainerStatsResponse>;
+  /**
+   * Attaches to the container's stdio through conmon's attach socket. The first request carries
+   * the options; later ones stdin, resizes, end of stdin. Attaching to a created container waits
+   * for its start (no output is missed). The stream ends when the container stops.
+   */
+  attachContainer(): ClientDuplexStream<AttachContainerRequest, AttachContainerResponse>;
+  attachContainer(options: Partial<CallOptions>): ClientDuplexStream<AttachContainerRequest, AttachContainerResponse>;
+  attachContainer(
+    metadata: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientDuplexStream<AttachContainerRequest, AttachContainerResponse>;
+  /** Resizes the container's TTY. */
+  resizeContainer(
+    request: ResizeContainerRequest,
+    callback: (error: ServiceError | null, response: ResizeContainerResponse) => void,
+  ): ClientUnaryCall;
+  resizeContainer(
+    request: ResizeContainerRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResizeContainerResponse) => void,
+  ): ClientUnaryCall;
+  resizeContainer(
+    request: ResizeContainerRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResizeContainerResponse) => void,
+  ): ClientUnaryCall;
+  /** Exec: a process run in a running container (runc exec under conmon). */
+  createExec(
+    request: CreateExecRequest,
+    callback: (error: ServiceError | null, response: CreateExecResponse) => void,
+  ): ClientUnaryCall;
+  createExec(
+    request: CreateExecRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateExecResponse) => void,
+  ): ClientUnaryCall;
+  createExec(
+    request: CreateExecRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateExecResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Starts a created exec. The first request carries the start options; later ones stdin,
+   * resizes, end of stdin. Responses: `started`, output, then `exit` (not for detached starts).
+   */
+  startExec(): ClientDuplexStream<StartExecRequest, StartExecResponse>;
+  startExec(options: Partial<CallOptions>): ClientDuplexStream<StartExecRequest, StartExecResponse>;
+  startExec(
+    metadata: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientDuplexStream<StartExecRequest, StartExecResponse>;
+  getExec(
+    request: GetExecRequest,
+    callback: (error: ServiceError | null, response: GetExecResponse) => void,
+  ): ClientUnaryCall;
+  getExec(
+    request: GetExecRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetExecResponse) => void,
+  ): ClientUnaryCall;
+  getExec(
+    request: GetExecRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetExecResponse) => void,
+  ): ClientUnaryCall;
+  resizeExec(
+    request: ResizeExecRequest,
+    callback: (error: ServiceError | null, response: ResizeExecResponse) => void,
+  ): ClientUnaryCall;
+  resizeExec(
+    request: ResizeExecRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResizeExecResponse) => void,
+  ): ClientUnaryCall;
+  resizeExec(
+    request: ResizeExecRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResizeExecResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Networks of a container (`docker network connect/disconnect`): applied at once to a running
+   * container (through the network service), remembered for the next start of a stopped one.
+   */
+  connectNetwork(
+    request: ConnectNetworkRequest,
+    callback: (error: ServiceError | null, response: ConnectNetworkResponse) => void,
+  ): ClientUnaryCall;
+  connectNetwork(
+    request: ConnectNetworkRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ConnectNetworkResponse) => void,
+  ): ClientUnaryCall;
+  connectNetwork(
+    request: ConnectNetworkRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ConnectNetworkResponse) => void,
+  ): ClientUnaryCall;
+  disconnectNetwork(
+    request: DisconnectNetworkRequest,
+    callback: (error: ServiceError | null, response: DisconnectNetworkResponse) => void,
+  ): ClientUnaryCall;
+  disconnectNetwork(
+    request: DisconnectNetworkRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DisconnectNetworkResponse) => void,
+  ): ClientUnaryCall;
+  disconnectNetwork(
+    request: DisconnectNetworkRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DisconnectNetworkResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const ContainersClient = makeGenericClientConstructor(
@@ -2920,6 +7500,154 @@ export const ContainersClient = makeGenericClientConstructor(
 ) as unknown as {
   new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): ContainersClient;
   service: typeof ContainersService;
+  serviceName: string;
+};
+
+/** Named volumes (the local driver: a directory under the runtime's state). */
+export type VolumesService = typeof VolumesService;
+export const VolumesService = {
+  createVolume: {
+    path: "/berth.runtime.v1.Volumes/CreateVolume",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: CreateVolumeRequest) => Buffer.from(CreateVolumeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => CreateVolumeRequest.decode(value),
+    responseSerialize: (value: CreateVolumeResponse) => Buffer.from(CreateVolumeResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => CreateVolumeResponse.decode(value),
+  },
+  getVolume: {
+    path: "/berth.runtime.v1.Volumes/GetVolume",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: GetVolumeRequest) => Buffer.from(GetVolumeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => GetVolumeRequest.decode(value),
+    responseSerialize: (value: GetVolumeResponse) => Buffer.from(GetVolumeResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => GetVolumeResponse.decode(value),
+  },
+  listVolumes: {
+    path: "/berth.runtime.v1.Volumes/ListVolumes",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ListVolumesRequest) => Buffer.from(ListVolumesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => ListVolumesRequest.decode(value),
+    responseSerialize: (value: ListVolumesResponse) => Buffer.from(ListVolumesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => ListVolumesResponse.decode(value),
+  },
+  /** Refuses a volume that a container uses (as Docker, even when forced: `force` ignores a missing one). */
+  removeVolume: {
+    path: "/berth.runtime.v1.Volumes/RemoveVolume",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: RemoveVolumeRequest) => Buffer.from(RemoveVolumeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => RemoveVolumeRequest.decode(value),
+    responseSerialize: (value: RemoveVolumeResponse) => Buffer.from(RemoveVolumeResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => RemoveVolumeResponse.decode(value),
+  },
+  /** Removes volumes no container uses (anonymous ones only, unless `all`). */
+  pruneVolumes: {
+    path: "/berth.runtime.v1.Volumes/PruneVolumes",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: PruneVolumesRequest) => Buffer.from(PruneVolumesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => PruneVolumesRequest.decode(value),
+    responseSerialize: (value: PruneVolumesResponse) => Buffer.from(PruneVolumesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => PruneVolumesResponse.decode(value),
+  },
+} as const;
+
+export interface VolumesServer extends UntypedServiceImplementation {
+  createVolume: handleUnaryCall<CreateVolumeRequest, CreateVolumeResponse>;
+  getVolume: handleUnaryCall<GetVolumeRequest, GetVolumeResponse>;
+  listVolumes: handleUnaryCall<ListVolumesRequest, ListVolumesResponse>;
+  /** Refuses a volume that a container uses (as Docker, even when forced: `force` ignores a missing one). */
+  removeVolume: handleUnaryCall<RemoveVolumeRequest, RemoveVolumeResponse>;
+  /** Removes volumes no container uses (anonymous ones only, unless `all`). */
+  pruneVolumes: handleUnaryCall<PruneVolumesRequest, PruneVolumesResponse>;
+}
+
+export interface VolumesClient extends Client {
+  createVolume(
+    request: CreateVolumeRequest,
+    callback: (error: ServiceError | null, response: CreateVolumeResponse) => void,
+  ): ClientUnaryCall;
+  createVolume(
+    request: CreateVolumeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateVolumeResponse) => void,
+  ): ClientUnaryCall;
+  createVolume(
+    request: CreateVolumeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateVolumeResponse) => void,
+  ): ClientUnaryCall;
+  getVolume(
+    request: GetVolumeRequest,
+    callback: (error: ServiceError | null, response: GetVolumeResponse) => void,
+  ): ClientUnaryCall;
+  getVolume(
+    request: GetVolumeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetVolumeResponse) => void,
+  ): ClientUnaryCall;
+  getVolume(
+    request: GetVolumeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetVolumeResponse) => void,
+  ): ClientUnaryCall;
+  listVolumes(
+    request: ListVolumesRequest,
+    callback: (error: ServiceError | null, response: ListVolumesResponse) => void,
+  ): ClientUnaryCall;
+  listVolumes(
+    request: ListVolumesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListVolumesResponse) => void,
+  ): ClientUnaryCall;
+  listVolumes(
+    request: ListVolumesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListVolumesResponse) => void,
+  ): ClientUnaryCall;
+  /** Refuses a volume that a container uses (as Docker, even when forced: `force` ignores a missing one). */
+  removeVolume(
+    request: RemoveVolumeRequest,
+    callback: (error: ServiceError | null, response: RemoveVolumeResponse) => void,
+  ): ClientUnaryCall;
+  removeVolume(
+    request: RemoveVolumeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RemoveVolumeResponse) => void,
+  ): ClientUnaryCall;
+  removeVolume(
+    request: RemoveVolumeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RemoveVolumeResponse) => void,
+  ): ClientUnaryCall;
+  /** Removes volumes no container uses (anonymous ones only, unless `all`). */
+  pruneVolumes(
+    request: PruneVolumesRequest,
+    callback: (error: ServiceError | null, response: PruneVolumesResponse) => void,
+  ): ClientUnaryCall;
+  pruneVolumes(
+    request: PruneVolumesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PruneVolumesResponse) => void,
+  ): ClientUnaryCall;
+  pruneVolumes(
+    request: PruneVolumesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PruneVolumesResponse) => void,
+  ): ClientUnaryCall;
+}
+
+export const VolumesClient = makeGenericClientConstructor(VolumesService, "berth.runtime.v1.Volumes") as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): VolumesClient;
+  service: typeof VolumesService;
   serviceName: string;
 };
 

@@ -1,0 +1,136 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { BerthError, DEFAULT_PATH } from '@berth/kit';
+import type { StdioFrame, StdioSession } from '../domain/ports.js';
+
+/**
+ * conmon's attach socket is SOCK_SEQPACKET: every packet it sends is one read of the process's
+ * output with a 1-byte stream id in front (2 stdout, 3 stderr); every packet it receives goes to
+ * the process's stdin. Node cannot open SEQPACKET sockets, and a relay that turns the socket into
+ * a byte pipe (socat) loses the packet boundaries, and with them the stream ids. So this tiny
+ * relay, in Perl (perl-base is Essential on Debian: always installed), frames each packet as
+ * [u32 length][packet] on its stdout and sends each read of its stdin as one packet. It writes an
+ * empty frame once connected. End of its stdin shuts down the write side (conmon then closes the
+ * process's stdin); the socket's end (the process exited, conmon drained its output) ends it.
+ */
+const RELAY = String.raw`
+use strict; use warnings; use Socket;
+$SIG{PIPE} = 'DEFAULT';
+socket(my $s, PF_UNIX, SOCK_SEQPACKET, 0) or die "socket: $!\n";
+connect($s, pack_sockaddr_un($ARGV[0])) or die "connect $ARGV[0]: $!\n";
+sub out { my $d = shift; while (length $d) { my $n = syswrite(STDOUT, $d); if (!defined $n) { next if $!{EINTR}; exit 0 } substr($d, 0, $n, '') } }
+out(pack('N', 0));
+my $in = 1;
+for (;;) {
+  my $r = ''; vec($r, fileno($s), 1) = 1; vec($r, 0, 1) = 1 if $in;
+  if (select($r, undef, undef, undef) < 0) { next if $!{EINTR}; die "select: $!\n" }
+  if (vec($r, fileno($s), 1)) {
+    my $n = sysread($s, my $buf, 65536);
+    if (!defined $n) { next if $!{EINTR} || $!{EAGAIN}; exit 0 }
+    exit 0 if $n == 0;
+    out(pack('N', $n) . $buf);
+  }
+  if ($in && vec($r, 0, 1)) {
+    my $n = sysread(STDIN, my $buf, 16384);
+    if (!defined $n) { next if $!{EINTR}; $n = 0 }
+    if ($n == 0) { shutdown($s, 1); $in = 0; next }
+    defined(send($s, $buf, 0)) or exit 0;
+  }
+}
+`;
+
+/** conmon's stream ids in attach packets. */
+const CONMON_STDOUT = 2;
+const CONMON_STDERR = 3;
+
+/** One connection to a conmon attach socket, through the relay. */
+export class AttachRelay implements StdioSession {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly queue: StdioFrame[] = [];
+  private wake: (() => void) | undefined;
+  private ended = false;
+  private error: Error | undefined;
+  private pending = Buffer.alloc(0);
+  readonly connected: Promise<void>;
+
+  private constructor(readonly socketPath: string, perl: string) {
+    this.child = spawn(perl, ['-e', RELAY, socketPath], { env: { PATH: DEFAULT_PATH }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    let onConnect!: () => void;
+    let onFail!: (e: Error) => void;
+    this.connected = new Promise<void>((resolve, reject) => ((onConnect = resolve), (onFail = reject)));
+    this.connected.catch(() => undefined); // observed through frames() too
+    this.child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+    this.child.stdin.on('error', () => undefined); // the relay may be gone: its exit tells
+    this.child.stdout.on('data', (b: Buffer) => this.onData(b, onConnect));
+    this.child.on('error', (e) => this.finish(new BerthError('unavailable', `attach relay: ${e.message}`), onFail));
+    this.child.on('close', () => {
+      const failed = !this.isConnected && (stderr.trim() || 'attach relay ended before connecting');
+      this.finish(failed ? new BerthError('failed_precondition', `cannot attach: ${failed}`) : undefined, onFail);
+    });
+  }
+
+  private isConnected = false;
+
+  /** Starts a relay to `socketPath`; `connected` resolves once conmon has the connection queued. */
+  static open(socketPath: string, perl = '/usr/bin/perl'): AttachRelay {
+    return new AttachRelay(socketPath, perl);
+  }
+
+  private onData(chunk: Buffer, onConnect: () => void): void {
+    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    while (this.pending.length >= 4) {
+      const len = this.pending.readUInt32BE(0);
+      if (this.pending.length < 4 + len) break;
+      const packet = this.pending.subarray(4, 4 + len);
+      this.pending = this.pending.subarray(4 + len);
+      if (len === 0) {
+        this.isConnected = true;
+        onConnect();
+      } else if (packet[0] === CONMON_STDOUT || packet[0] === CONMON_STDERR) {
+        this.queue.push({ stream: packet[0] === CONMON_STDOUT ? 1 : 2, data: Buffer.from(packet.subarray(1)) });
+      }
+    }
+    // Back-pressure: stop reading while the consumer has a backlog (conmon then blocks, as for podman).
+    if (this.queue.length > 256) this.child.stdout.pause();
+    this.wake?.();
+  }
+
+  private finish(err: Error | undefined, onFail: (e: Error) => void): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.error = err;
+    if (err) onFail(err);
+    this.wake?.();
+  }
+
+  /** The process's output, until conmon closes the connection (or close() is called). */
+  async *frames(): AsyncGenerator<StdioFrame> {
+    for (;;) {
+      const next = this.queue.shift();
+      if (next) {
+        if (this.queue.length < 64) this.child.stdout.resume();
+        yield next;
+        continue;
+      }
+      if (this.ended) {
+        if (this.error && !this.isConnected) throw this.error;
+        return;
+      }
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = undefined;
+    }
+  }
+
+  write(data: Buffer): void {
+    if (!this.ended && !this.child.stdin.writableEnded) this.child.stdin.write(data);
+  }
+
+  closeStdin(): void {
+    if (!this.child.stdin.writableEnded) this.child.stdin.end();
+  }
+
+  /** Drops the connection (the relay is killed; conmon sees the socket close). */
+  close(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+  }
+}

@@ -1,0 +1,46 @@
+import { readFile, rm, rmdir } from 'node:fs/promises';
+import path from 'node:path';
+
+interface RuncState {
+  init_process_pid?: number;
+  init_process_start?: number;
+  cgroup_paths?: Record<string, string>;
+  config?: { Hooks?: Record<string, unknown[] | null> | null };
+}
+
+/** The start time (clock ticks, field 22 of /proc/<pid>/stat) of a live process; undefined when gone. */
+async function startTime(pid: number): Promise<number | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (!stat) return undefined;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return fields[0] === 'Z' ? undefined : Number(fields[19]);
+}
+
+/**
+ * What `runc delete` does for a container whose init has exited, done here to spare a runc
+ * process at every exit: remove its (now empty) cgroups, then its state directory. Anything
+ * unusual — an init still alive, a cgroup with processes left (rmdir says EBUSY: --pid host
+ * children), hooks, an unreadable state — returns false, and the caller runs `runc delete
+ * --force`, which kills what is left. Cgroups already removed here are fine for runc.
+ */
+export async function deleteStopped(stateDir: string): Promise<boolean> {
+  let state: RuncState;
+  try {
+    state = JSON.parse(await readFile(path.join(stateDir, 'state.json'), 'utf8')) as RuncState;
+  } catch {
+    return false;
+  }
+  const hooks = state.config?.Hooks ?? {};
+  if (Object.values(hooks).some((list) => Array.isArray(list) && list.length > 0)) return false;
+  const pid = state.init_process_pid ?? 0;
+  if (pid > 0 && (await startTime(pid)) === state.init_process_start) return false;
+  for (const dir of Object.values(state.cgroup_paths ?? {})) {
+    try {
+      await rmdir(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return false;
+    }
+  }
+  await rm(stateDir, { recursive: true, force: true });
+  return true;
+}
