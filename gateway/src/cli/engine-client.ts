@@ -19,6 +19,8 @@ export interface RequestOptions {
   body?: unknown;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** A raw body streamed as is (`load`'s tar) instead of a JSON `body`. */
+  upload?: { stream: NodeJS.ReadableStream; contentType: string };
 }
 
 /**
@@ -45,6 +47,7 @@ export class EngineClient {
     const body = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
     const headers: Record<string, string | number> = { traceparent: this.traceparent, ...options.headers };
     if (body) Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': body.length });
+    if (options.upload) headers['Content-Type'] = options.upload.contentType;
     return new Promise((resolve, reject) => {
       const req = httpRequest(
         { socketPath: this.socketPath, method, path: `/v${CLIENT_API_VERSION}${path}${qs ? `?${qs}` : ''}`, headers, signal: options.signal },
@@ -56,7 +59,8 @@ export class EngineClient {
           reject(new CliError(`Cannot connect to the berth daemon at ${this.host}. ${hint}`));
         } else reject(err);
       });
-      req.end(body);
+      if (options.upload) options.upload.stream.on('error', (err) => req.destroy(err)).pipe(req);
+      else req.end(body);
     });
   }
 

@@ -5,6 +5,7 @@ import { image, network, registry, runtime } from '@berth/proto';
 export interface Backends {
   images: Client<image.ImagesService>;
   containers: Client<runtime.ContainersService>;
+  volumes: Client<runtime.VolumesService>;
   networks: Client<network.NetworksService>;
   registry: Client<registry.RegistryService>;
 }
@@ -14,6 +15,7 @@ export function connectBackends(config: BerthConfig): Backends {
     images: clientFor(image.ImagesService, config.addresses.image, config),
     // The list is polled (docker ps, /info, monitors) and rarely changes: decoded once per change.
     containers: clientFor(runtime.ContainersService, config.addresses.runtime, config, { reuseIdentical: ['listContainers'] }),
+    volumes: clientFor(runtime.VolumesService, config.addresses.runtime, config),
     networks: clientFor(network.NetworksService, config.addresses.network, config),
     registry: clientFor(registry.RegistryService, config.addresses.registry, config),
   };
@@ -22,6 +24,7 @@ export function connectBackends(config: BerthConfig): Backends {
 export function closeBackends(backends: Backends): void {
   backends.images.close();
   backends.containers.close();
+  backends.volumes.close();
   backends.networks.close();
   backends.registry.close();
 }

@@ -17,6 +17,12 @@ import { waitCommand } from './wait.js';
 import { networkCommand } from './network.js';
 import { portCommand } from './port.js';
 import { eventsCommand } from './events.js';
+import { commandGroup } from './command-group.js';
+import { historyCommand } from './history.js';
+import { IMAGE_VERBS } from './image-verbs.js';
+import { loadCommand } from './load.js';
+import { saveCommand } from './save.js';
+import { SYSTEM_VERBS } from './system-verbs.js';
 
 /** Every verb of the berth CLI, in the order `berth --help` lists them. */
 export const COMMANDS: readonly AnyCommand[] = [
@@ -38,4 +44,9 @@ export const COMMANDS: readonly AnyCommand[] = [
   infoCommand,
   versionCommand,
   eventsCommand,
+  historyCommand,
+  saveCommand,
+  loadCommand,
+  commandGroup('image', 'Manage images', IMAGE_VERBS),
+  commandGroup('system', 'Manage berth', SYSTEM_VERBS),
 ];

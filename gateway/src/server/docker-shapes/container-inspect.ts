@@ -6,6 +6,7 @@ import { legacyEndpointFields, networksFor, portBindingMap, portMap } from './co
 import { sandboxId } from './network-shapes.js';
 import { zeroTimeIfEmpty } from './container-status.js';
 import { emptySpec, emptyState } from './container-defaults.js';
+import { healthJson, withVolumeMounts } from './runtime-extras.js';
 
 /** `GET /containers/{id}/json` (Docker's ContainerJSON). */
 export function containerInspect(c: runtime.Container): Record<string, unknown> {
@@ -30,6 +31,7 @@ export function containerInspect(c: runtime.Container): Record<string, unknown> 
       Error: state.error,
       StartedAt: zeroTimeIfEmpty(state.startedAt),
       FinishedAt: zeroTimeIfEmpty(state.finishedAt),
+      ...healthJson(state),
     },
     Image: c.imageId,
     ResolvConfPath: '',
@@ -43,10 +45,10 @@ export function containerInspect(c: runtime.Container): Record<string, unknown> 
     MountLabel: '',
     ProcessLabel: '',
     AppArmorProfile: '',
-    ExecIDs: null,
+    ExecIDs: c.execIds?.values.length ? c.execIds.values : null,
     HostConfig: hostConfig(spec, c.runtime),
     GraphDriver: { Name: 'overlay2', Data: graphDriverData(c.rootfsMounts) },
-    Mounts: mountPoints(spec),
+    Mounts: withVolumeMounts(c, mountPoints(spec)),
     Config: {
       Hostname: spec.hostname || c.id.slice(0, 12),
       Domainname: spec.domainname,

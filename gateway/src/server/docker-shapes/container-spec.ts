@@ -10,6 +10,7 @@ import {
   optStrSlice,
   type JsonObject,
 } from './json-fields.js';
+import { specExtrasFromDocker } from './runtime-extras.js';
 import { endpointsConfigFromDocker } from './networking-config.js';
 
 /**
@@ -69,6 +70,7 @@ export function containerSpecFromDocker(body: unknown): runtime.ContainerSpec {
     attachStderr: optBool(config, 'AttachStderr'),
     stdinOnce: optBool(config, 'StdinOnce'),
     endpointsConfig: endpointsConfigFromDocker(config),
+    ...specExtrasFromDocker(config, host),
   };
 }
 

@@ -69,7 +69,7 @@ export function imageInspect(img: image.Image): Record<string, unknown> {
     VirtualSize: img.size,
     GraphDriver: { Name: 'overlay2', Data: null },
     RootFS: { Type: oci.rootfs?.type ?? 'layers', Layers: img.diffIds.length > 0 ? img.diffIds : (oci.rootfs?.diff_ids ?? []) },
-    Metadata: { LastTagTime: ZERO_TIME },
+    Metadata: { LastTagTime: img.lastTagTime || ZERO_TIME },
   };
 }
 

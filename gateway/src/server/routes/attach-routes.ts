@@ -1,10 +1,11 @@
-import { BerthError } from '@berth/kit';
+import { BerthError, errorKind } from '@berth/kit';
 import type { runtime } from '@berth/proto';
 import type { Router } from '../router.js';
 import { queryBool } from '../http-io.js';
 import { logContentType } from '../docker-shapes/log-stream.js';
 import { clientInput, DEFAULT_DETACH_KEYS, encodeOutput, parseDetachKeys, writeUpgrade } from './hijack.js';
 import type { RouteDeps } from './route-deps.js';
+import { attachOutput } from './attach-output.js';
 
 /**
  * Attach through the runtime's AttachContainer (conmon's attach socket): the status line goes out
@@ -42,7 +43,14 @@ export function attachRoutes(router: Router, { backends }: RouteDeps): void {
         if (r.output && !socket.write(encodeOutput(r.output, tty))) await new Promise((res) => socket.once('drain', res));
       }
     } catch (err) {
-      if (!call.signal.aborted) ctx.logger.warn({ err, container: container.id }, 'attach ended early');
+      if (errorKind(err) === 'unimplemented') {
+        // A runtime without AttachContainer (older, or a test stand-in): output from its log.
+        socket.resume();
+        const sink = { begin: () => undefined, write: (chunk: Buffer) => socket.write(chunk), end: () => undefined };
+        await attachOutput({ containers, id: container.id, query, signal, logger: ctx.logger }, sink);
+      } else if (!call.signal.aborted) {
+        ctx.logger.warn({ err, container: container.id }, 'attach ended early');
+      }
     }
     socket.end();
   });
@@ -61,7 +69,11 @@ export function attachRoutes(router: Router, { backends }: RouteDeps): void {
         if (r.output && !res.write(encodeOutput(r.output, tty))) await new Promise((done) => res.once('drain', done));
       }
     } catch (err) {
-      if (!signal.aborted) logger.warn({ err, container: container.id }, 'attach ended early');
+      if (errorKind(err) === 'unimplemented') {
+        await attachOutput({ containers, id: container.id, query, signal, logger }, { begin: () => undefined, write: (c) => res.write(c), end: () => undefined });
+      } else if (!signal.aborted) {
+        logger.warn({ err, container: container.id }, 'attach ended early');
+      }
     }
     res.end();
   });

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { BerthError } from '@berth/kit';
 import type { runtime } from '@berth/proto';
@@ -75,4 +76,27 @@ export async function* clientInput(socket: Duplex, head: Buffer, detachKeys: num
     }
   }
   yield { closeStdin: true };
+}
+
+/**
+ * The body of an upgrade request: Node's HTTP parser stops at the headers of an upgrade, so the
+ * Content-Length bytes are the start of the stream (`head`, then the socket). Returns the body and
+ * whatever followed it (the client's first input).
+ */
+export async function readUpgradeBody(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<{ body: Buffer; rest: Buffer }> {
+  const length = Number(req.headers['content-length'] ?? 0);
+  if (!Number.isInteger(length) || length < 0 || length > 1024 * 1024) throw new BerthError('invalid_argument', 'invalid Content-Length');
+  let buf = head;
+  while (buf.length < length) {
+    const chunk = await new Promise<Buffer | undefined>((resolve) => {
+      const onData = (c: Buffer) => (cleanup(), resolve(c));
+      const onEnd = () => (cleanup(), resolve(undefined));
+      const cleanup = () => socket.off('data', onData).off('end', onEnd).off('close', onEnd);
+      socket.on('data', onData).once('end', onEnd).once('close', onEnd);
+    });
+    if (!chunk) throw new BerthError('invalid_argument', 'request body ended early');
+    buf = Buffer.concat([buf, chunk]);
+  }
+  socket.pause(); // the rest is read by whoever takes the stream over
+  return { body: buf.subarray(0, length), rest: buf.subarray(length) };
 }

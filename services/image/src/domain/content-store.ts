@@ -46,6 +46,13 @@ export interface ContentStore {
   info(digest: string): Promise<{ size: number; modifiedAt: number } | undefined>;
   /** Streams a committed blob. */
   reader(digest: string): Promise<Readable>;
+  /**
+   * A committed layer blob uncompressed (gzip, zstd or none, as `mediaType` says), as a stream
+   * that errors if the decompressor fails.
+   */
+  openUncompressed(digest: string, mediaType: string, signal?: AbortSignal): Promise<Readable>;
+  /** Stores a stream of unknown digest (an archive's file); returns what it was stored as. */
+  putStream(source: AsyncIterable<Uint8Array>): Promise<{ digest: string; size: number }>;
   /** Reads a whole committed blob; refuses blobs larger than maxBytes. */
   read(digest: string, maxBytes: number): Promise<Buffer>;
   /** Opens (or resumes) the ingest `ref`; waits while another writer holds the same ref. */

@@ -15,6 +15,8 @@ export interface DiskUsage {
   layersSize: number;
   /** Bytes of the blobs in the content store. */
   contentSize: number;
+  /** Containers' writable snapshots and what they hold. */
+  snapshots: Array<{ key: string; size: number }>;
 }
 
 /**
@@ -32,5 +34,7 @@ export async function diskUsage(ctx: ImageContext): Promise<DiskUsage> {
   const layersSize = ctx.snapshots.layers().reduce((sum, chain) => sum + (ctx.snapshots.layerSize(chain) ?? 0), 0);
   let contentSize = 0;
   for (const digest of await ctx.content.list()) contentSize += (await ctx.content.info(digest))?.size ?? 0;
-  return { images, layersSize, contentSize };
+  const snapshots = [];
+  for (const key of ctx.snapshots.containerKeys()) snapshots.push({ key, size: await ctx.snapshots.usage(key).catch(() => 0) }); // removed meanwhile
+  return { images, layersSize, contentSize, snapshots };
 }

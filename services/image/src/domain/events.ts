@@ -20,6 +20,15 @@ export class ImageEvents {
     return this.publish('untag', imageId, { name });
   }
 
+  /** Docker's save and load events name the image by its id. */
+  save(imageId: string): Promise<void> {
+    return this.publish('save', imageId, { name: imageId });
+  }
+
+  load(imageId: string): Promise<void> {
+    return this.publish('load', imageId, { name: imageId });
+  }
+
   delete(imageId: string): Promise<void> {
     return this.publish('delete', imageId, { name: imageId });
   }

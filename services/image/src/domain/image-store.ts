@@ -24,6 +24,10 @@ export interface ImageStore {
   leasesOf(imageId: string): string[];
   /** Every blob digest some stored image needs (configs, manifests, layers). */
   referencedBlobs(): Set<string>;
+  /** The uncompressed tar size of a layer with this diff ID, if some image recorded it. */
+  knownDiffSize(diffId: string): number | undefined;
+  /** Records the uncompressed tar size of every layer with this diff ID. */
+  setDiffSize(diffId: string, diffSize: number): void;
   /** Every layer chain ID some stored image needs. */
   referencedChains(): Set<string>;
 }

@@ -1,4 +1,8 @@
+import { loadImages, type LoadResult } from './archive-load.js';
+import { saveImages } from './archive-save.js';
 import type { ImageContext } from './context.js';
+import { diskUsage, type DiskUsage } from './disk-usage.js';
+import { imageHistory, type HistoryItem } from './history.js';
 import { imageFilter, listImages, type Filters } from './list.js';
 import { findImage, viewOf } from './lookup.js';
 import { pullImage, type PullRequest } from './pull.js';
@@ -35,6 +39,22 @@ export class Images {
     const { dangling: _ignored, ...rest } = filters;
     const match = imageFilter(this.ctx, rest);
     return pruneImages(this.ctx, all, (image) => !match(viewOf(this.ctx.images, image)));
+  }
+
+  history(reference: string): HistoryItem[] {
+    return imageHistory(this.ctx, reference);
+  }
+
+  diskUsage(): Promise<DiskUsage> {
+    return diskUsage(this.ctx);
+  }
+
+  save(references: string[], signal: AbortSignal): AsyncIterable<Uint8Array> {
+    return saveImages(this.ctx, references, signal);
+  }
+
+  load(source: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<LoadResult> {
+    return loadImages(this.ctx, source, signal);
   }
 
   prepareSnapshot(key: string, image: string): Promise<{ mounts: Mount[]; imageId: string }> {

@@ -27,6 +27,8 @@ export function shortDigest(digest: string): string {
 export interface UnpackedLayer {
   active: ActiveLayer;
   size: number;
+  /** Bytes of the uncompressed tar. */
+  tarSize: number;
 }
 
 /**
@@ -54,7 +56,7 @@ export async function pullLayer(ctx: ImageContext, job: LayerJob, emit: Emit, sl
       throw new BerthError('data_loss', `layer ${job.descriptor.digest}: uncompressed content is ${result.diffId}, the image config says ${job.diffId}`);
     }
     emit({ id, status: 'Pull complete', current: 0, total: 0 });
-    return { active, size: result.size };
+    return { active, size: result.size, tarSize: result.tarSize };
   } catch (err) {
     await ctx.snapshots.abortLayer(active);
     throw err;

@@ -25,7 +25,13 @@ type LayerOutcome = UnpackedLayer | number;
  * pull failed. Claims are made for all layers at once and a pull waits only on claims older than
  * its own, so two pulls never wait on each other.
  */
-export async function pullLayers(ctx: ImageContext, plan: LayersPlan, emit: Emit, signal: AbortSignal): Promise<number[]> {
+/** Per layer: its unpacked size, and its tar size when this pull unpacked it. */
+export interface LayerSizes {
+  size: number;
+  tarSize?: number;
+}
+
+export async function pullLayers(ctx: ImageContext, plan: LayersPlan, emit: Emit, signal: AbortSignal): Promise<LayerSizes[]> {
   const existing = plan.chains.map((c) => ctx.snapshots.layerSize(c));
   const inflight = ctx.locks.layers;
   let ended!: () => void;
@@ -83,7 +89,7 @@ export async function pullLayers(ctx: ImageContext, plan: LayersPlan, emit: Emit
     for (const [i, u] of outcomes.entries()) {
       if (u !== undefined && typeof u !== 'number') await ctx.snapshots.commitLayer(u.active, plan.chains[i]!, plan.chains[i - 1], u.size);
     }
-    return outcomes.map((u) => (typeof u === 'number' ? u : (u?.size ?? 0)));
+    return outcomes.map((u) => (typeof u === 'number' ? { size: u } : { size: u?.size ?? 0, ...(u && { tarSize: u.tarSize }) }));
   } finally {
     signal.removeEventListener('abort', onAbort);
     for (const c of claimed) if (inflight.get(c) === mine) inflight.delete(c);

@@ -56,13 +56,16 @@ async function runPull(ctx: ImageContext, request: PullRequest, emit: Emit, sign
     config: configBytes,
     manifestDigest: resolved.manifestDigest,
     manifestMediaType: resolved.manifestMediaType,
-    size: sizes.reduce((a, b) => a + b, 0),
+    size: sizes.reduce((a, b) => a + b.size, 0),
     created: config.created,
     os: config.os,
     architecture: config.architecture,
     variant: config.variant,
     labels: config.labels,
-    layers: manifest.layers.map((l, i) => ({ digest: l.digest, mediaType: l.mediaType, size: l.size, diffId: config.diffIds[i]!, chainId: chains[i]! })),
+    layers: manifest.layers.map((l, i) => {
+      const diffSize = sizes[i]!.tarSize ?? ctx.images.knownDiffSize(config.diffIds[i]!);
+      return { digest: l.digest, mediaType: l.mediaType, size: l.size, diffId: config.diffIds[i]!, chainId: chains[i]!, ...(diffSize !== undefined && { diffSize }) };
+    }),
     storedAt: Date.now(),
   };
   const refs = namesFor(ref, resolved.digest, image.id);

@@ -41,6 +41,10 @@ export interface Snapshotter {
   /** A writable snapshot `key` on top of layer `parent` (undefined: an empty image). */
   prepare(key: string, parent: string | undefined): Promise<Mount[]>;
   mounts(key: string): Mount[];
+  /** Keys of the writable (container) snapshots. */
+  containerKeys(): string[];
+  /** Bytes of regular files in the writable snapshot `key` (what the container wrote). */
+  usage(key: string): Promise<number>;
   /** Removes the writable snapshot `key`; no error if it does not exist. */
   remove(key: string): Promise<void>;
 }
@@ -60,6 +64,8 @@ export interface UnpackResult {
   diffId: string;
   /** Regular-file bytes written. */
   size: number;
+  /** Bytes of the uncompressed tar. */
+  tarSize: number;
 }
 
 /** A layer being unpacked from a blob file that may still be growing (it downloads meanwhile). */

@@ -29,6 +29,8 @@ export interface LayerRecord {
   diffId: string;
   /** Identity of the layer stack up to and including this layer: the snapshot key. */
   chainId: string;
+  /** Bytes of the uncompressed tar, once known (pulls before schema v2 did not record it). */
+  diffSize?: number;
 }
 
 /** An image as the metadata store keeps it; `id` is "sha256:<config digest>". */

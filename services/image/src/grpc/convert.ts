@@ -1,6 +1,7 @@
 import type { image, types } from '@berth/proto';
 import type { Filters } from '../domain/list.js';
 import type { RegistryAuth } from '../domain/registry.js';
+import type { DiskUsage } from '../domain/disk-usage.js';
 import type { ImageView, Mount, Platform, PullProgress } from '../domain/types.js';
 
 /** Domain ↔ proto, nothing else. */
@@ -45,4 +46,13 @@ export function platformFromProto(p: types.Platform | undefined): Platform | und
 
 export function authFromProto(a: types.RegistryAuth | undefined): RegistryAuth | undefined {
   return a && { ...a };
+}
+
+export function diskUsageToProto(u: DiskUsage): image.DiskUsageResponse {
+  return {
+    images: u.images.map((i) => ({ image: imageToProto(i.image), sharedSize: i.sharedSize, uniqueSize: i.uniqueSize })),
+    layersSize: u.layersSize,
+    contentSize: u.contentSize,
+    snapshots: u.snapshots,
+  };
 }

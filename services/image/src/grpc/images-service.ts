@@ -1,7 +1,7 @@
 import { serve, type ServiceRegistration } from '@berth/kit';
 import { image } from '@berth/proto';
 import type { Images } from '../domain/images.js';
-import { authFromProto, filtersFromProto, imageToProto, mountToProto, platformFromProto, progressToProto } from './convert.js';
+import { authFromProto, diskUsageToProto, filtersFromProto, imageToProto, mountToProto, platformFromProto, progressToProto } from './convert.js';
 
 /** The Images gRPC service: decode, call the domain, encode. Nothing else lives here. */
 export function imagesService(images: Images): ServiceRegistration {
@@ -20,6 +20,18 @@ export function imagesService(images: Images): ServiceRegistration {
     },
     removeImage: async (req) => images.remove(req.reference, req.force),
     pruneImages: async (req) => images.prune(req.all, filtersFromProto(req.filters)),
+    imageHistory: async (req) => ({ entries: images.history(req.reference) }),
+    diskUsage: async () => diskUsageToProto(await images.diskUsage()),
+    saveImages: async function* (req, ctx) {
+      for await (const data of images.save(req.references, ctx.signal)) yield { data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) };
+    },
+    loadImages: async (reqs, ctx) => {
+      async function* data(): AsyncGenerator<Uint8Array> {
+        for await (const r of reqs) yield r.data;
+      }
+      const loaded = await images.load(data(), ctx.signal);
+      return { messages: loaded.messages, images: loaded.images.map(imageToProto) };
+    },
     prepareSnapshot: async (req) => {
       const { mounts, imageId } = await images.prepareSnapshot(req.key, req.image);
       return { mounts: mounts.map(mountToProto), imageId };

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 
 export type Db = Database.Database;
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 /**
  * The image service's one SQLite database: images, names, leases (SqliteImageStore) and snapshots
@@ -19,7 +19,7 @@ export function openImageDb(file: string): Db {
     db.close();
     throw new Error(`${file}: schema version ${version} is newer than this berth-image (${SCHEMA_VERSION})`);
   }
-  if (version < SCHEMA_VERSION) {
+  if (version < 1) {
     db.exec(`
       CREATE TABLE IF NOT EXISTS images (
         id TEXT PRIMARY KEY,
@@ -71,8 +71,12 @@ export function openImageDb(file: string): Db {
         created_at INTEGER NOT NULL
       );
       CREATE INDEX IF NOT EXISTS snapshots_parent ON snapshots(parent);
-      PRAGMA user_version = ${SCHEMA_VERSION};
+      PRAGMA user_version = 1;
     `);
+  }
+  if (version < 2) {
+    // v2: the uncompressed tar size of a layer (a saved image's tar entries need it up front).
+    db.exec(`ALTER TABLE image_layers ADD COLUMN diff_size INTEGER; PRAGMA user_version = 2;`);
   }
   return db;
 }

@@ -116,4 +116,22 @@ describe('applyLayerTar refuses or contains malicious entries', () => {
     before_.push('mid', 'mid/top-file', 'mid/real');
     before_.sort();
   });
+
+  it('leaves device nodes out (a 0/0 whiteout excepted), keeps fifos, and keeps setuid bits', async () => {
+    const result = await applyLayer(root, (l) =>
+      l
+        .device('dev/sda', 'block', 8, 0, { mode: 0o666 })
+        .device('dev/mem', 'char', 1, 1, { mode: 0o666 })
+        .device('gone', 'char', 0, 0)
+        .fifo('run/pipe')
+        .file('bin/su', 'ELF', { mode: 0o4755 }),
+    );
+    assert.equal(result.skippedDevices, 2);
+    await assert.rejects(lstat(path.join(root, 'dev/sda')), { code: 'ENOENT' });
+    await assert.rejects(lstat(path.join(root, 'dev/mem')), { code: 'ENOENT' });
+    const whiteout = await lstat(path.join(root, 'gone'));
+    assert.ok(whiteout.isCharacterDevice() && whiteout.rdev === 0);
+    assert.ok((await lstat(path.join(root, 'run/pipe'))).isFIFO());
+    assert.equal((await lstat(path.join(root, 'bin/su'))).mode & 0o7777, 0o4755, 'the image keeps its setuid binary');
+  });
 });

@@ -32,6 +32,8 @@ describe('applyLayerTar', () => {
         .device('dev/loop0', 'block', 7, 0, { mode: 0o660 })
         .fifo('run/pipe')
         .dir('tmp', { mode: 0o1777 }),
+      [],
+      'create',
     );
     assert.equal(r1.size, 'base\n'.length + 'to be deleted\n'.length + 3 + 'shared bytes'.length + 2);
     await applyLayer(
@@ -59,7 +61,7 @@ describe('applyLayerTar', () => {
     assert.equal(await readFile(path.join(l1, 'etc/hostname'), 'utf8'), 'base\n');
   });
 
-  it('creates symlinks, in-layer hard links, devices and fifos', async () => {
+  it('creates symlinks, in-layer hard links, devices (when asked) and fifos', async () => {
     assert.equal(await readlink(path.join(l1, 'bin/alias')), 'tool');
     const [tool, link] = await Promise.all([lstat(path.join(l1, 'bin/tool')), lstat(path.join(l1, 'bin/tool-link'))]);
     assert.equal(link.ino, tool.ino);

@@ -15,6 +15,12 @@ export interface ApplyOptions {
   lowers(): Promise<readonly string[]>;
   tools: NodeTools;
   signal?: AbortSignal;
+  /**
+   * Char and block devices other than 0/0 (an overlay whiteout): 'skip' (the default) leaves them
+   * out, as Docker does in rootless and userns-remap modes; 'create' makes them (mknod). A device
+   * node is never needed from an image: a container's /dev is the runtime's own tmpfs.
+   */
+  devices?: 'skip' | 'create';
 }
 
 type Header = tar.Header;
@@ -47,7 +53,7 @@ const FILE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | c
  * refused, hard links must name a file of this layer or of a lower one (which is then copied,
  * since each layer is its own directory). Returns the bytes of regular files written.
  */
-export async function applyLayerTar(source: Readable, options: ApplyOptions): Promise<{ size: number }> {
+export async function applyLayerTar(source: Readable, options: ApplyOptions): Promise<{ size: number; skippedDevices: number }> {
   const applier = new LayerApplier(options);
   const extract = tar.extract();
   const feeding = feed(source, extract);
@@ -66,7 +72,7 @@ export async function applyLayerTar(source: Readable, options: ApplyOptions): Pr
     throw err;
   }
   await applier.finish();
-  return { size: applier.size };
+  return { size: applier.size, skippedDevices: applier.skippedDevices };
 }
 
 /** Writes the tar bytes into the parser with backpressure; the whole input is read, trailing padding too. */
@@ -91,6 +97,7 @@ async function feed(source: Readable, extract: tar.Extract): Promise<void> {
 
 class LayerApplier {
   size = 0;
+  skippedDevices = 0;
   private readonly tree: SnapshotTree;
   private readonly dirs: Array<{ path: string; mtime: Date }> = [];
   private readonly lowerLinks = new Map<string, LowerLink>();
@@ -143,8 +150,13 @@ class LayerApplier {
       case 'block-device':
       case 'fifo': {
         await drain(body);
-        const path = await this.leaf(parts, false);
         const kind = h.type === 'fifo' ? 'p' : h.type === 'block-device' ? 'b' : 'c';
+        const whiteout = kind === 'c' && !h.devmajor && !h.devminor;
+        if (kind !== 'p' && !whiteout && (this.options.devices ?? 'skip') === 'skip') {
+          this.skippedDevices++;
+          return;
+        }
+        const path = await this.leaf(parts, false);
         await this.options.tools.mknod(path, kind, h.devmajor ?? 0, h.devminor ?? 0);
         return this.setMeta(path, meta, false);
       }

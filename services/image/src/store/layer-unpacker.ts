@@ -44,7 +44,7 @@ export class StreamingLayerUnpacker {
     });
     // A decompressor that exits non-zero after its last byte (a bad zstd checksum) fails the layer too.
     const [{ size }] = await Promise.all([applying, decompress.done]);
-    return { diffId: meter.digest(), size };
+    return { diffId: meter.digest(), size, tarSize: meter.bytes };
   }
 }
 
@@ -72,7 +72,7 @@ class Meter extends Transform {
   }
 }
 
-interface Decompressor {
+export interface Decompressor {
   stream: Duplex;
   /** Settles when the decompressor is done; rejects if it failed. */
   done: Promise<void>;
@@ -84,7 +84,7 @@ interface Decompressor {
  */
 const INFLATE_CHUNK = 1 << 20;
 
-function decompressor(compression: Compression, signal?: AbortSignal): Decompressor {
+export function decompressor(compression: Compression, signal?: AbortSignal): Decompressor {
   // gunzip checks the CRC and length trailer itself and errors the stream on a mismatch.
   if (compression === 'gzip') return { stream: createGunzip({ chunkSize: INFLATE_CHUNK }), done: Promise.resolve() };
   if (compression === 'none') return { stream: new PassThrough(), done: Promise.resolve() };

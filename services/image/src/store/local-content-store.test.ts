@@ -37,7 +37,7 @@ describe('LocalContentStore', () => {
     await w.write(data.subarray(40_000));
     await w.commit();
     assert.deepEqual(await readdir(path.join(dir.path, 'content/ingest')), []);
-    assert.deepEqual(await store.info(digest), { size: data.length });
+    assert.equal((await store.info(digest))?.size, data.length);
     assert.deepEqual(await readFile(path.join(dir.path, 'content/blobs/sha256', digest.slice(7))), data);
     assert.deepEqual(await store.read(digest, 1 << 20), data);
     assert.deepEqual(await collect(await store.reader(digest)), data);

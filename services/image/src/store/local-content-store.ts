@@ -1,11 +1,14 @@
 import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { invalidArgument, notFound } from '@berth/kit';
 import type { ContentStore, ContentWriter, Expected } from '../domain/content-store.js';
 import { KeyedLock } from '../domain/keyed-lock.js';
 import { isDigest } from '../domain/reference.js';
+import { layerCompression } from '../domain/manifest.js';
 import { IngestWriter } from './ingest-writer.js';
+import { decompressor } from './layer-unpacker.js';
+import { putStream } from './put-stream.js';
 
 const REF = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -49,6 +52,20 @@ export class LocalContentStore implements ContentStore {
       throw err.code === 'ENOENT' ? notFound(`content ${digest} not found`) : err;
     });
     return fh.createReadStream();
+  }
+
+  async openUncompressed(digest: string, mediaType: string, signal?: AbortSignal): Promise<Readable> {
+    const blob = await this.reader(digest);
+    const d = decompressor(layerCompression(mediaType), signal);
+    const out = pipeline(blob, d.stream, (err) => {
+      if (err) out.destroy(err);
+    }) as Readable;
+    d.done.catch((err: Error) => out.destroy(err));
+    return out;
+  }
+
+  putStream(source: AsyncIterable<Uint8Array>): Promise<{ digest: string; size: number }> {
+    return putStream(this.ingestDir, this.blobDir, source);
   }
 
   async read(digest: string, maxBytes: number): Promise<Buffer> {

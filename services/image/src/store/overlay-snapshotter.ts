@@ -3,6 +3,7 @@ import path from 'node:path';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '@berth/kit';
 import type { ActiveLayer, Snapshotter } from '../domain/snapshotter.js';
 import type { Mount } from '../domain/types.js';
+import { dirSize } from './dir-size.js';
 import type { Db } from './image-db.js';
 
 interface SnapshotRow {
@@ -131,6 +132,16 @@ export class OverlaySnapshotter implements Snapshotter {
         options: [`lowerdir=${lowers.join(':')}`, `upperdir=${this.fsDir(row.id)}`, `workdir=${path.join(this.dir(row.id), 'work')}`],
       },
     ];
+  }
+
+  containerKeys(): string[] {
+    return (this.db.prepare("SELECT key FROM snapshots WHERE kind = 'container' ORDER BY id").all() as Array<{ key: string }>).map((r) => r.key);
+  }
+
+  async usage(key: string): Promise<number> {
+    const row = this.row(key);
+    if (!row || row.kind !== 'container') throw notFound(`snapshot ${key} not found`);
+    return dirSize(this.fsDir(row.id));
   }
 
   async remove(key: string): Promise<void> {

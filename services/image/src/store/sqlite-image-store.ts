@@ -65,8 +65,8 @@ export class SqliteImageStore implements ImageStore {
           .prepare(`INSERT INTO images (id, config, manifest_digest, manifest_media_type, size, created, os, architecture, variant, labels, stored_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
           .run(image.id, image.config, image.manifestDigest, image.manifestMediaType, image.size, image.created, image.os, image.architecture, image.variant, JSON.stringify(image.labels), image.storedAt);
-        const insert = this.db.prepare('INSERT INTO image_layers (image_id, idx, digest, media_type, size, diff_id, chain_id) VALUES (?, ?, ?, ?, ?, ?, ?)');
-        image.layers.forEach((l, i) => insert.run(image.id, i, l.digest, l.mediaType, l.size, l.diffId, l.chainId));
+        const insert = this.db.prepare('INSERT INTO image_layers (image_id, idx, digest, media_type, size, diff_id, chain_id, diff_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+        image.layers.forEach((l, i) => insert.run(image.id, i, l.digest, l.mediaType, l.size, l.diffId, l.chainId, l.diffSize ?? null));
       }
       const previous = new Map<string, string | undefined>();
       for (const ref of refs) previous.set(ref.name, this.setRef(ref));
@@ -81,6 +81,15 @@ export class SqliteImageStore implements ImageStore {
                 ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id, created_at = excluded.created_at`)
       .run(ref.name, ref.repository, ref.tag ?? null, ref.digest ?? null, ref.imageId, Date.now());
     return before?.image_id;
+  }
+
+  knownDiffSize(diffId: string): number | undefined {
+    const row = this.db.prepare('SELECT diff_size FROM image_layers WHERE diff_id = ? AND diff_size IS NOT NULL LIMIT 1').get(diffId) as { diff_size: number } | undefined;
+    return row?.diff_size;
+  }
+
+  setDiffSize(diffId: string, diffSize: number): void {
+    this.db.prepare('UPDATE image_layers SET diff_size = ? WHERE diff_id = ?').run(diffSize, diffId);
   }
 
   deleteRef(name: string): void {
@@ -122,8 +131,8 @@ export class SqliteImageStore implements ImageStore {
 
   private toRecord(row: ImageRow): ImageRecord {
     const layers = this.db
-      .prepare('SELECT digest, media_type, size, diff_id, chain_id FROM image_layers WHERE image_id = ? ORDER BY idx')
-      .all(row.id) as Array<{ digest: string; media_type: string; size: number; diff_id: string; chain_id: string }>;
+      .prepare('SELECT digest, media_type, size, diff_id, chain_id, diff_size FROM image_layers WHERE image_id = ? ORDER BY idx')
+      .all(row.id) as Array<{ digest: string; media_type: string; size: number; diff_id: string; chain_id: string; diff_size: number | null }>;
     return {
       id: row.id,
       config: row.config,
@@ -135,7 +144,7 @@ export class SqliteImageStore implements ImageStore {
       architecture: row.architecture,
       variant: row.variant,
       labels: JSON.parse(row.labels) as Record<string, string>,
-      layers: layers.map((l): LayerRecord => ({ digest: l.digest, mediaType: l.media_type, size: l.size, diffId: l.diff_id, chainId: l.chain_id })),
+      layers: layers.map((l): LayerRecord => ({ digest: l.digest, mediaType: l.media_type, size: l.size, diffId: l.diff_id, chainId: l.chain_id, ...(l.diff_size !== null && { diffSize: l.diff_size }) })),
       storedAt: row.stored_at,
     };
   }

@@ -17,7 +17,7 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'progress'; consumed: number }
   | { type: 'lowers' }
-  | { type: 'done'; diffId: string; size: number }
+  | { type: 'done'; diffId: string; size: number; tarSize: number }
   | { type: 'error'; kind: string | undefined; message: string; code: string | undefined };
 
 const PROGRESS_EVERY = 4 << 20;
@@ -48,7 +48,7 @@ function serve(port: MessagePort): void {
         job.done.then(
           (r) => {
             send({ type: 'progress', consumed: finished.consumed });
-            send({ type: 'done', diffId: r.diffId, size: r.size });
+            send({ type: 'done', diffId: r.diffId, size: r.size, tarSize: r.tarSize });
           },
           (err: unknown) => send(errorMessage(err)),
         );

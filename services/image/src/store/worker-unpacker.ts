@@ -143,7 +143,7 @@ class WorkerJob implements UnpackJob {
           target.lowers().then((dirs) => this.send({ type: 'lowers', dirs: [...dirs] }), (err: unknown) => this.abort(err as Error));
         } else if (m.type === 'done') {
           finish(true);
-          resolve({ diffId: m.diffId, size: m.size });
+          resolve({ diffId: m.diffId, size: m.size, tarSize: m.tarSize });
         } else {
           finish(true);
           reject(m.kind ? new BerthError(m.kind as ErrorKind, m.message) : Object.assign(new Error(m.message), { code: m.code }));

@@ -10,13 +10,14 @@ import { CommandNodeTools } from '../store/node-tools.js';
 const run = promisify(execFile);
 
 /** Applies the tar of `layer` to `root` with the real mknod/setfattr tools. */
-export function applyLayer(root: string, layer: LayerBuilder | ((l: LayerBuilder) => unknown), lowers: string[] = []) {
+export function applyLayer(root: string, layer: LayerBuilder | ((l: LayerBuilder) => unknown), lowers: string[] = [], devices: 'skip' | 'create' = 'skip') {
   const builder = layer instanceof LayerBuilder ? layer : new LayerBuilder();
   if (!(layer instanceof LayerBuilder)) layer(builder);
   return applyLayerTar(Readable.from(tarStream(builder.entries)), {
     root,
     lowers: async () => lowers,
     tools: new CommandNodeTools(),
+    devices,
   });
 }
 

@@ -88,7 +88,8 @@ export async function setupSandbox(ctx: NetworkContext, input: SetupSandboxInput
     await undoSandbox(ctx, sandbox, endpoints).catch((e: unknown) => ctx.logger.error({ err: e }, 'sandbox rollback incomplete'));
     throw err;
   }
-  for (const j of joins) await publishNetworkEvent(ctx, 'connect', j.n, sandbox.containerId);
+  // Not awaited (a JetStream ack is a round trip every `docker run` would wait for); sent in order, never throws.
+  for (const j of joins) void publishNetworkEvent(ctx, 'connect', j.n, sandbox.containerId);
   const first = endpoints[0];
   const firstNet = first && byId.get(first.networkId);
   return {
@@ -143,7 +144,7 @@ export async function teardownSandbox(ctx: NetworkContext, containerId: string):
   }
   for (const ep of endpoints) {
     const n = store.getNetwork(ep.networkId);
-    if (n) await publishNetworkEvent(ctx, 'disconnect', n, containerId);
+    if (n) void publishNetworkEvent(ctx, 'disconnect', n, containerId);
   }
 }
 

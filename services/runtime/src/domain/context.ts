@@ -73,12 +73,19 @@ export function setState(ctx: RuntimeContext, c: Container, to: Status, update: 
 }
 
 /** Publishes a container event with Docker's attributes (labels, name, image) plus extras. */
-export async function publish(ctx: RuntimeContext, c: Container, action: string, extra: Record<string, string> = {}): Promise<void> {
-  await ctx.events.publish({
-    type: EventType.Container,
-    action,
-    actor: { id: c.id, attributes: { ...c.spec.labels, name: c.name, image: c.spec.image, ...extra } },
-  });
+export function publish(ctx: RuntimeContext, c: Container, action: string, extra: Record<string, string> = {}): Promise<void> {
+  sendEvent(ctx, { type: EventType.Container, action, actor: { id: c.id, attributes: { ...c.spec.labels, name: c.name, image: c.spec.image, ...extra } } });
+  return Promise.resolve();
+}
+
+/**
+ * Sends an event without waiting for the event store's acknowledgement: operations (a start, an
+ * exit, a removal) are not held up by JetStream's round trip. Publishers never throw (failures are
+ * logged and counted) and send in call order, so events keep their order; callers publish only
+ * after their change is durable.
+ */
+export function sendEvent(ctx: RuntimeContext, event: Parameters<RuntimeContext['events']['publish']>[0]): void {
+  void ctx.events.publish(event);
 }
 
 /** The cgroupfs-driver path runc takes: "/berth/<id>". */

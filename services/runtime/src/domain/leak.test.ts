@@ -19,7 +19,7 @@ async function processesMentioning(needle: string): Promise<string[]> {
   return found;
 }
 
-describe(`leaks: ${CYCLES} create/start/wait/remove cycles of true`, { timeout: 175_000 }, () => {
+describe(`leaks: ${CYCLES} create/start/wait/remove cycles of true`, { timeout: 480_000 }, () => {
   let h: RuntimeHarness;
   before(async () => {
     h = await RuntimeHarness.create();

@@ -1,7 +1,7 @@
 import { mkdir, readdir, rm, lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError, EventType, newId } from '@berth/kit';
-import type { RuntimeContext } from './context.js';
+import { sendEvent, type RuntimeContext } from './context.js';
 import type { Volume } from './volume.js';
 
 /** Docker's rule for local volume names. */
@@ -19,8 +19,9 @@ export function volumePath(ctx: RuntimeContext, name: string): string {
   return path.join(ctx.paths.volumesDir(), name, '_data');
 }
 
-export async function publishVolume(ctx: RuntimeContext, name: string, action: string, extra: Record<string, string> = {}): Promise<void> {
-  await ctx.events.publish({ type: EventType.Volume, action, actor: { id: name, attributes: { driver: 'local', ...extra } } });
+export function publishVolume(ctx: RuntimeContext, name: string, action: string, extra: Record<string, string> = {}): Promise<void> {
+  sendEvent(ctx, { type: EventType.Volume, action, actor: { id: name, attributes: { driver: 'local', ...extra } } });
+  return Promise.resolve();
 }
 
 /**

@@ -44,8 +44,9 @@ export class ConmonMonitor implements ContainerMonitor {
     ];
     if (l.tty) args.push('-t');
     // With -i, conmon closes the process's stdin when an attach connection ends, unless told to
-    // leave it open: that is Docker's StdinOnce, so only stdin-once containers get that behaviour.
-    if (l.openStdin) args.push('-i', ...(l.stdinOnce ? [] : ['--leave-stdin-open']));
+    // leave it open. Docker closes it only for StdinOnce containers without a TTY, when the
+    // attached client's input ends; a TTY's stdin stays open (detach and attach again).
+    if (l.openStdin) args.push('-i', ...(l.stdinOnce && !l.tty ? [] : ['--leave-stdin-open']));
     const monitorPid = await spawnDetached(this.opts.binary, args, { cwd: l.bundle });
     await writeFile(paths.monitorPidFile(l.id), `${monitorPid}\n`);
     return this.waitForCreate(l, monitorPid);

@@ -1,5 +1,6 @@
 import { access } from 'node:fs/promises';
 import { deleteStopped } from './runc-state.js';
+import { startViaFifo } from './runc-start.js';
 import path from 'node:path';
 import { BerthError, runCommand } from '@berth/kit';
 import type { OciRuntime, RuntimeState } from '../domain/ports.js';
@@ -17,6 +18,7 @@ export class OciRuntimeCli implements OciRuntime {
   }
 
   async start(id: string): Promise<void> {
+    if (this.name === 'runc' && (await startViaFifo(this.root, id))) return;
     await this.run(['start', id]);
   }
 

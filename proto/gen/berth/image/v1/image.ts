@@ -192,6 +192,15 @@ export interface DiskUsageResponse {
   layersSize: number;
   /** compressed blobs, manifests and configs in the content store */
   contentSize: number;
+  /** containers' writable layers */
+  snapshots: SnapshotDiskUsage[];
+}
+
+export interface SnapshotDiskUsage {
+  /** the container ID */
+  key: string;
+  /** bytes of regular files in its upper dir (Docker's SizeRw) */
+  size: number;
 }
 
 export interface SaveImagesRequest {
@@ -1554,7 +1563,7 @@ export const ImageDiskUsage: MessageFns<ImageDiskUsage> = {
 };
 
 function createBaseDiskUsageResponse(): DiskUsageResponse {
-  return { images: [], layersSize: 0, contentSize: 0 };
+  return { images: [], layersSize: 0, contentSize: 0, snapshots: [] };
 }
 
 export const DiskUsageResponse: MessageFns<DiskUsageResponse> = {
@@ -1567,6 +1576,9 @@ export const DiskUsageResponse: MessageFns<DiskUsageResponse> = {
     }
     if (message.contentSize !== 0) {
       writer.uint32(24).int64(message.contentSize);
+    }
+    for (const v of message.snapshots) {
+      SnapshotDiskUsage.encode(v!, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -1600,6 +1612,62 @@ export const DiskUsageResponse: MessageFns<DiskUsageResponse> = {
           }
 
           message.contentSize = longToNumber(reader.int64());
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.snapshots.push(SnapshotDiskUsage.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseSnapshotDiskUsage(): SnapshotDiskUsage {
+  return { key: "", size: 0 };
+}
+
+export const SnapshotDiskUsage: MessageFns<SnapshotDiskUsage> = {
+  encode(message: SnapshotDiskUsage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.size !== 0) {
+      writer.uint32(16).int64(message.size);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SnapshotDiskUsage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseSnapshotDiskUsage();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.key = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.size = longToNumber(reader.int64());
           continue;
         }
       }
