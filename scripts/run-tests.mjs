@@ -32,6 +32,8 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.BERTH_TEST_CONCURRENCY ?? '1';
+// zz-after-suite.test.js judges leaks by what appeared after this moment.
+process.env.BERTH_TEST_RUN_STARTED = String(Date.now() - 1000);
 const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000', ...files], {
   stdio: 'inherit',
   cwd: root,

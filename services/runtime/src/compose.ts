@@ -74,6 +74,7 @@ export async function compose(config: BerthConfig, deps: ComposeDeps): Promise<C
     monitor: new ConmonMonitor({ binary: conmon, runtime, paths, perl }),
     events: deps.events, logger, paths, cgroupParent, defaultStopTimeoutSeconds: config.runtime.stopTimeoutSeconds,
     logMaxBytes: config.runtime.logMaxBytes, logMaxFiles: config.runtime.logMaxFiles, hostLimits: await hostHardLimits(), hostCaps: await hostCapabilities(),
+    seccompNativeOnly: config.runtime.seccompArches !== 'all',
     ...(deps.network ? { network: deps.network } : {}),
     ...(seccomp ? { seccomp } : {}),
     ...(initBinary ? { initBinary } : {}),

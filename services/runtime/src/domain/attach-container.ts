@@ -57,7 +57,7 @@ async function connect(ctx: RuntimeContext, id: string, signal?: AbortSignal): P
   const decided = await ctx.locks.run(id, async () => {
     const c = mustGet(ctx, id);
     if (c.state.status === Status.Running || c.state.status === Status.Paused) return { now: ctx.monitor.attach(id), later: undefined };
-    return { now: undefined, later: ctx.attaches.wait(id) };
+    return { now: undefined, later: ctx.attaches.wait(id, () => ctx.monitor.attach(id, true)) };
   });
   if (decided.now) {
     try {

@@ -19,24 +19,26 @@ import { volumeOciMounts } from './volume-mounts.js';
 export async function prepareBundle(ctx: RuntimeContext, c: Container): Promise<{ netnsPath: string }> {
   const bundle = ctx.paths.bundle(c.id);
   const rootfs = ctx.paths.rootfs(c.id);
-  // The network sandbox is made while the rootfs is mounted and read; both settle before any failure counts.
-  const [mounted, networked] = await Promise.allSettled([
+  // Three independent lines — rootfs (mount, then user and volumes from it), network (sandbox, then
+  // the /etc files it decides), a shareable /dev/shm — all settle before any failure counts, so the
+  // failed start's cleanup finds whatever was made.
+  const [mounted, networked, shm] = await Promise.allSettled([
     (async () => {
       const mounts = c.rootfsMounts.length ? c.rootfsMounts : await ctx.images.getSnapshotMounts(c.id);
       await ctx.rootfs.mount(mounts, rootfs);
-      return resolveUser(c.spec.user, (p) => readFileInRoot(rootfs, p));
+      return Promise.all([resolveUser(c.spec.user, (p) => readFileInRoot(rootfs, p)), volumeOciMounts(ctx, c)]);
     })(),
-    networkFor(ctx, c),
-  ]);
-  if (mounted.status === 'rejected') throw mounted.reason;
-  if (networked.status === 'rejected') throw networked.reason;
-  const [user, network] = [mounted.value, networked.value];
-  const hostname = network.shareFrom?.hostname || c.spec.hostname;
-  const [etcFiles, volumeMounts, ownShm] = await Promise.all([
-    writeEtcFiles(bundle, { hostname, extraHosts: c.spec.extraHosts, dns: c.spec.dns, network }),
-    volumeOciMounts(ctx, c),
+    (async () => {
+      const network = await networkFor(ctx, c);
+      const hostname = network.shareFrom?.hostname || c.spec.hostname;
+      const etcFiles = await writeEtcFiles(bundle, { hostname, extraHosts: c.spec.extraHosts, dns: c.spec.dns, network });
+      return { network, hostname, etcFiles };
+    })(),
     mountShareableShm(ctx, c),
   ]);
+  const [user, volumeMounts] = value(mounted);
+  const { network, hostname, etcFiles } = value(networked);
+  const ownShm = value(shm);
   const shared = sharedNamespaces(ctx, c.spec);
   const spec = buildSpec({
     spec: c.spec,
@@ -50,6 +52,7 @@ export async function prepareBundle(ctx: RuntimeContext, c: Container): Promise<
     cgroupsPath: cgroupsPath(ctx, c.id),
     shared: ownShm ? { ...shared, shm: ownShm } : shared,
     availableCaps: ctx.hostCaps,
+    seccompNativeOnly: ctx.seccompNativeOnly,
     volumeMounts,
     ...(ctx.seccomp ? { seccomp: ctx.seccomp } : {}),
     ...(ctx.initBinary ? { initBinary: ctx.initBinary } : {}),
@@ -58,6 +61,12 @@ export async function prepareBundle(ctx: RuntimeContext, c: Container): Promise<
   await writeFile(`${file}.tmp`, JSON.stringify(spec, null, 2), { mode: 0o600 });
   await rename(`${file}.tmp`, file);
   return { netnsPath: network.netnsPath === 'host' ? '' : (network.netnsPath ?? '') };
+}
+
+/** A settled result's value, or its failure thrown. */
+function value<T>(r: PromiseSettledResult<T>): T {
+  if (r.status === 'rejected') throw r.reason;
+  return r.value;
 }
 
 /** Undoes a start's machine state: runtime container then rootfs mount, and the network sandbox meanwhile. Idempotent. */

@@ -31,6 +31,8 @@ export interface RuntimeContext {
   paths: RuntimePaths;
   /** The host's default seccomp profile, when installed. */
   seccomp?: DockerSeccomp;
+  /** Whether the default filter covers only the host's own architecture (config runtime.seccompArches). */
+  seccompNativeOnly: boolean;
   /** Capabilities this host lets containers have (its bounding set). */
   hostCaps: ReadonlySet<string>;
   /** The hard limits containers inherit: ulimits may not go above them. */

@@ -20,6 +20,7 @@ import { validateNamespaceModes } from './namespace-modes.js';
 import { createContainerVolumes, parseVolumeMounts, removeAnonymousVolumes } from './volume-mounts.js';
 import { validateHealthcheck } from './healthcheck-config.js';
 import { nowRfc3339 } from './time.js';
+import { stopwatch } from './stopwatch.js';
 
 export interface CreateRequest {
   name: string;
@@ -38,10 +39,12 @@ export interface CreateResult {
  */
 export async function createContainer(ctx: RuntimeContext, req: CreateRequest): Promise<CreateResult> {
   const warnings: string[] = [];
+  const t = stopwatch();
   const name = req.name ? normalizeName(req.name) : uniqueName(ctx);
   const holder = ctx.db.nameHolder(name);
   if (holder) throw nameConflict(name, holder);
   const image = await getImage(ctx, req.spec.image);
+  t.lap('image');
   const imageCfg = parseImageConfig(image.config);
   const spec = applyImageDefaults(req.spec, imageCfg);
   validateWorkingDir(spec.workingDir);
@@ -61,7 +64,9 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
   spec.hostname ||= mode.kind === 'host' ? hostHostname() : id.slice(0, 12);
   if (!ctx.seccomp && !spec.privileged) warnings.push('no default seccomp profile on this host: running without one');
   const networks = await initialNetworks(ctx, spec);
+  t.lap('networks');
   const rootfsMounts = await ctx.images.prepareSnapshot(id, image.id);
+  t.lap('snapshot');
   const container: Container = {
     id, name, imageId: image.id, created: nowRfc3339(), spec, path: argv[0]!, args: argv.slice(1), restartCount: 0,
     logPath: ctx.paths.logFile(id), runtime: ctx.runtime.name, imageConfig: image.config, rootfsMounts, netnsPath: '',
@@ -78,6 +83,8 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
     await ctx.images.removeSnapshot(id).catch((e: unknown) => ctx.logger.warn({ err: e, id }, 'snapshot left behind'));
     throw err;
   }
+  t.lap('store');
+  ctx.logger.debug({ id, ms: t.laps }, 'container created');
   await publish(ctx, container, 'create');
   return { container, warnings };
 }

@@ -66,6 +66,8 @@ export interface StdioSession {
   /** End of input: the process's stdin is closed (when it has one). */
   closeStdin(): void;
   close(): void;
+  /** For a session opened before its socket exists: the socket is there now, connect at once. */
+  kick?(): void;
 }
 
 export interface ExecLaunch {
@@ -92,8 +94,11 @@ export interface ExecHandle {
 export interface ContainerMonitor {
   /** Runs a process in a running container; throws (StartFailure) when the runtime refuses. */
   exec(opts: ExecLaunch): Promise<ExecHandle>;
-  /** Connects to a running (or created, not yet started) container's stdio. */
-  attach(id: string): StdioSession;
+  /**
+   * Connects to a running (or created, not yet started) container's stdio. `early`: the
+   * container's monitor is not there yet; the session waits for it (see StdioSession.kick).
+   */
+  attach(id: string, early?: boolean): StdioSession;
   /** Resizes the container's TTY. */
   resize(id: string, height: number, width: number): Promise<void>;
   /** Makes conmon reopen the container's log file (after it was rotated). */

@@ -7,6 +7,7 @@ import { removeRunning } from './errors.js';
 import { findContainer } from './lookup.js';
 import { killAndWait } from './stop-container.js';
 import { removeAnonymousVolumes } from './volume-mounts.js';
+import { stopwatch } from './stopwatch.js';
 
 /**
  * Docker's rm: refuses a running container unless forced (then SIGKILL and wait for the exit);
@@ -32,11 +33,17 @@ export async function removeContainer(ctx: RuntimeContext, ref: string, opts: { 
 
 /** The removal proper, for a container in `removing` (also after a crash in the middle of one). */
 export async function finishRemoval(ctx: RuntimeContext, c: Container): Promise<void> {
+  const t = stopwatch();
   try {
     await releaseResources(ctx, c);
-    await ctx.images.removeSnapshot(c.id);
-    await ctx.monitor.reset(c.id);
-    await rm(ctx.paths.bundle(c.id), { recursive: true, force: true });
+    t.lap('release');
+    await Promise.all([
+      ctx.images.removeSnapshot(c.id),
+      ctx.monitor.reset(c.id),
+      rm(ctx.paths.bundle(c.id), { recursive: true, force: true }),
+    ]);
+    t.lap('files');
+    ctx.logger.debug({ id: c.id, ms: t.laps }, 'container removed');
   } catch (err) {
     setState(ctx, c, Status.Dead, { error: `removal failed: ${(err as Error).message}` });
     throw err;

@@ -32,20 +32,27 @@ export async function startContainer(ctx: RuntimeContext, id: string): Promise<v
 /** The start itself, under the container's lock; on failure nothing is left mounted or created. */
 export async function startLocked(ctx: RuntimeContext, c: Container): Promise<Container> {
   const t = stopwatch();
-  await ctx.monitor.reset(c.id);
-  await ctx.runtime.delete(c.id); // a runtime container left from a crash would block create
-  t.lap('reset');
   let netnsPath = '';
   try {
-    ({ netnsPath } = await prepareBundle(ctx, c));
-    await rotateBeforeStart(ctx, c.logPath);
+    // What a previous run left (exit file, run dir, a runtime container after a crash: it would
+    // block create) goes while the bundle is made: they touch different files.
+    const prepared = await Promise.allSettled([
+      prepareBundle(ctx, c),
+      (async () => {
+        await ctx.monitor.reset(c.id);
+        await ctx.runtime.delete(c.id);
+      })(),
+      rotateBeforeStart(ctx, c.logPath),
+    ]); // all settle before a failure counts: the cleanup below must not race them
+    for (const r of prepared) if (r.status === 'rejected') throw r.reason;
+    netnsPath = (prepared[0] as PromiseFulfilledResult<{ netnsPath: string }>).value.netnsPath;
     t.lap('bundle');
     const handle = await ctx.monitor.launch({
       id: c.id, name: c.name, bundle: ctx.paths.bundle(c.id), pidFile: ctx.paths.pidFile(c.id), logPath: c.logPath,
       runtimeLog: ctx.paths.runtimeLog(c.id), tty: c.spec.tty, openStdin: c.spec.openStdin, stdinOnce: c.spec.stdinOnce,
     });
     t.lap('create');
-    await ctx.attaches.connect(c.id, () => ctx.monitor.attach(c.id)); // attachers waiting for this start see everything
+    await ctx.attaches.connect(c.id); // attachers waiting for this start see everything
     await ctx.runtime.start(c.id);
     t.lap('start');
     ctx.logger.debug({ id: c.id, ms: t.laps }, 'container started');

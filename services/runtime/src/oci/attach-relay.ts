@@ -11,12 +11,21 @@ import type { StdioFrame, StdioSession } from '../domain/ports.js';
  * [u32 length][packet] on its stdout and sends each read of its stdin as one packet. It writes an
  * empty frame once connected. End of its stdin shuts down the write side (conmon then closes the
  * process's stdin); the socket's end (the process exited, conmon drained its output) ends it.
+ * Started with a second argument, it waits for the socket to exist (an attach to a container
+ * not started yet: the relay is up before conmon, and SIGUSR1 tells it to try at once).
  */
 const RELAY = String.raw`
 use strict; use warnings; use Socket;
 $SIG{PIPE} = 'DEFAULT';
-socket(my $s, PF_UNIX, SOCK_SEQPACKET, 0) or die "socket: $!\n";
-connect($s, pack_sockaddr_un($ARGV[0])) or die "connect $ARGV[0]: $!\n";
+$SIG{USR1} = sub {};
+my $s;
+for (;;) {
+  socket($s, PF_UNIX, SOCK_SEQPACKET, 0) or die "socket: $!\n";
+  last if connect($s, pack_sockaddr_un($ARGV[0]));
+  die "connect $ARGV[0]: $!\n" unless $ARGV[1] && ($!{ENOENT} || $!{ECONNREFUSED});
+  close($s);
+  select(undef, undef, undef, 0.25); # until the socket exists; SIGUSR1 cuts the wait short
+}
 sub out { my $d = shift; while (length $d) { my $n = syswrite(STDOUT, $d); if (!defined $n) { next if $!{EINTR}; exit 0 } substr($d, 0, $n, '') } }
 out(pack('N', 0));
 my $in = 1;
@@ -52,8 +61,9 @@ export class AttachRelay implements StdioSession {
   private pending = Buffer.alloc(0);
   readonly connected: Promise<void>;
 
-  private constructor(readonly socketPath: string, perl: string) {
-    this.child = spawn(perl, ['-e', RELAY, socketPath], { env: { PATH: DEFAULT_PATH }, stdio: ['pipe', 'pipe', 'pipe'] });
+  private constructor(readonly socketPath: string, perl: string, wait: boolean) {
+    const args = ['-e', RELAY, socketPath, ...(wait ? ['wait'] : [])];
+    this.child = spawn(perl, args, { env: { PATH: DEFAULT_PATH }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     let onConnect!: () => void;
     let onFail!: (e: Error) => void;
@@ -71,9 +81,17 @@ export class AttachRelay implements StdioSession {
 
   private isConnected = false;
 
-  /** Starts a relay to `socketPath`; `connected` resolves once conmon has the connection queued. */
-  static open(socketPath: string, perl = '/usr/bin/perl'): AttachRelay {
-    return new AttachRelay(socketPath, perl);
+  /**
+   * Starts a relay to `socketPath`; `connected` resolves once conmon has the connection queued.
+   * With `wait`, a missing socket is waited for (see kick()).
+   */
+  static open(socketPath: string, perl = '/usr/bin/perl', wait = false): AttachRelay {
+    return new AttachRelay(socketPath, perl, wait);
+  }
+
+  /** The socket should exist now: a waiting relay tries to connect at once. */
+  kick(): void {
+    if (!this.isConnected && this.child.exitCode === null && this.child.pid) this.child.kill('SIGUSR1');
   }
 
   private onData(chunk: Buffer, onConnect: () => void): void {

@@ -83,8 +83,8 @@ export class ConmonMonitor implements ContainerMonitor {
     return launchExec(this.opts, l);
   }
 
-  attach(id: string): StdioSession {
-    return AttachRelay.open(this.opts.paths.attachSocket(attachId(id)), this.opts.perl);
+  attach(id: string, early = false): StdioSession {
+    return AttachRelay.open(this.opts.paths.attachSocket(attachId(id)), this.opts.perl, early);
   }
 
   resize(id: string, height: number, width: number): Promise<void> {

@@ -46,11 +46,16 @@ const ARCHES: Record<string, { go: string; scmp: string }> = {
  * Converts a Docker-format profile to the OCI shape for one container, as moby's setupSeccomp
  * does: rules are kept or dropped by the container's capabilities and the host architecture.
  */
-export function toOciSeccomp(profile: DockerSeccomp, caps: readonly string[], arch: string = process.arch): OciSeccomp {
+export function toOciSeccomp(
+  profile: DockerSeccomp, caps: readonly string[], arch: string = process.arch, opts: { subArchitectures?: boolean } = {},
+): OciSeccomp {
   const a = ARCHES[arch] ?? { go: arch, scmp: '' };
+  // Sub-architectures (x86 and x32 beside x86_64) triple the rules runc's libseccomp compiles:
+  // without them, syscalls of those ABIs meet the filter's bad-arch action (the process is killed).
+  const subs = opts.subArchitectures ?? true;
   const architectures = profile.architectures?.length
     ? profile.architectures
-    : (profile.archMap ?? []).filter((m) => m.architecture === a.scmp).flatMap((m) => [m.architecture, ...(m.subArchitectures ?? [])]);
+    : (profile.archMap ?? []).filter((m) => m.architecture === a.scmp).flatMap((m) => [m.architecture, ...(subs ? (m.subArchitectures ?? []) : [])]);
   const has = new Set(caps);
   const syscalls: OciSeccomp['syscalls'] = [];
   for (const rule of profile.syscalls ?? []) {

@@ -61,5 +61,6 @@ describe('OCI spec', () => {
     const without = toOciSeccomp(profile, [], 'x64');
     assert.deepEqual(without.syscalls.at(-1), { names: ['chroot'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 });
     assert.equal(without.defaultErrnoRet, 38);
+    assert.deepEqual(toOciSeccomp(profile, [], 'x64', { subArchitectures: false }).architectures, ['SCMP_ARCH_X86_64']);
   });
 });

@@ -26,6 +26,8 @@ export interface SpecInput {
   seccomp?: DockerSeccomp;
   /** A static init binary for `--init` (tini-static, catatonit). */
   initBinary?: string;
+  /** The default seccomp filter covers only the host's own architecture (config runtime.seccompArches). */
+  seccompNativeOnly?: boolean;
   /** What "all capabilities" means on this host (its bounding set). */
   availableCaps?: ReadonlySet<string>;
   /** Namespaces joined from other containers (--pid/--ipc container:<x>). */
@@ -67,7 +69,8 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
   let seccomp: OciSeccomp | undefined;
   if (!spec.privileged && sec.seccomp !== 'unconfined') {
     const profile = sec.seccomp ? parseSeccompProfile(sec.seccomp, 'from security_opt') : input.seccomp;
-    if (profile) seccomp = toOciSeccomp(profile, caps);
+    // The default profile follows config runtime.seccompArches; a profile the user gave is taken as it is.
+    if (profile) seccomp = toOciSeccomp(profile, caps, process.arch, { subArchitectures: Boolean(sec.seccomp) || !input.seccompNativeOnly });
   }
   const linux: Record<string, unknown> = {
     namespaces,
