@@ -12,6 +12,7 @@ import path from 'node:path';
 import { busyboxImage } from '@berth/fixtures';
 import { benchStack } from './lib.mjs';
 import { dockerArchive, firewallSnapshot, restoreHost, startDockerd, startPodman } from './peers.mjs';
+import { unmountUnder } from './lib.mjs';
 
 const COUNT = Number(process.argv[2] ?? 50);
 const DOCKER_CLI = '/usr/local/bin/docker';
@@ -85,8 +86,8 @@ try {
     await settle();
     const shims = processes('containerd-shim-runc-v2', path.join(work, 'docker'));
     peers.push({ name: 'dockerd', seconds, helper: 'containerd-shim-runc-v2', pss: shims.map((p) => kb(p, 'smaps_rollup', 'Pss')), rss: shims.map((p) => kb(p, 'status', 'VmRSS')) });
-    await docker.stop();
     stops.pop();
+    await docker.stop().catch((err) => console.error(`dockerd cleanup: ${err.message}`)); // before podman: one peer at a time
   } catch (err) {
     console.log(`dockerd: not measured (${err.message})`);
   }
@@ -97,8 +98,8 @@ try {
     await settle();
     const mons = processes('conmon', path.join(work, 'podman'));
     peers.push({ name: 'podman', seconds, helper: 'conmon', pss: mons.map((p) => kb(p, 'smaps_rollup', 'Pss')), rss: mons.map((p) => kb(p, 'status', 'VmRSS')) });
-    await podman.stop();
     stops.pop();
+    await podman.stop().catch((err) => console.error(`podman cleanup: ${err.message}`));
   }
 
   const load = os.loadavg()[0].toFixed(1);
@@ -116,7 +117,7 @@ try {
   console.log('targets: berth loop ≤ 0.3× dockerd; conmon PSS ≤ 0.5 MB');
 } finally {
   for (const stop of stops.reverse()) await stop().catch((err) => console.error(`cleanup: ${err.message}`));
-  spawnSync('umount', ['-R', '-l', work]);
+  unmountUnder(work); // the peers' storage leaves mounts (podman binds its overlay dir onto itself)
   rmSync(work, { recursive: true, force: true });
   restoreHost(host);
 }

@@ -39,7 +39,7 @@ export async function benchStack(overrides = {}) {
       await purgeNetworkState(stack.config); // bridges and chains outlive the network service by design
       await registry.stop();
       await image.dispose();
-      spawnSync('umount', ['-R', '-l', root]);
+      unmountUnder(root); // a container left running keeps its rootfs mounted (live restore)
       rmSync(root, { recursive: true, force: true });
     },
   };
@@ -63,4 +63,12 @@ export function table(title, medians, base) {
     const ratio = medians[base] ? (r.median / medians[base].median).toFixed(2) : 'n/a';
     console.log(name.padEnd(28) + r.median.toFixed(1).padStart(12) + `   ${ratio}×`);
   }
+}
+
+/** Lazily unmounts every mount at or under `dir`, deepest first (what a peer's storage left). */
+export function unmountUnder(dir) {
+  const unescape = (p) => p.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
+  const points = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => unescape(l.split(' ')[4] ?? ''))
+    .filter((m) => m === dir || m.startsWith(`${dir}/`)).sort().reverse();
+  for (const m of points) spawnSync('umount', ['-l', m]);
 }

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { busyboxImage, writeOciLayout } from '@berth/fixtures';
 import { benchStack } from './lib.mjs';
 import { dockerArchive, firewallSnapshot, restoreHost, startDockerd, startPodman } from './peers.mjs';
+import { unmountUnder } from './lib.mjs';
 
 const runs = Number(process.argv[2] ?? 30);
 const WARMUP = 3;
@@ -101,7 +102,7 @@ try {
   console.log('targets: berth ≤ 0.33× dockerd, ≤ 0.5× podman');
 } finally {
   for (const stop of stops.reverse()) await stop().catch((err) => console.error(`cleanup: ${err.message}`));
-  spawnSync('umount', ['-R', '-l', work]);
+  unmountUnder(work); // the peers' storage leaves mounts (podman binds its overlay dir onto itself)
   rmSync(work, { recursive: true, force: true });
   restoreHost(host);
 }

@@ -12,6 +12,8 @@ export interface CliIo {
   stdout: Output;
   stderr: Output;
   onSignal: CliContext['onSignal'];
+  /** The process's standard input (`load` reads an archive from it). */
+  stdin?: NodeJS.ReadableStream;
 }
 
 const GLOBAL_FLAGS: FlagSpec[] = [
@@ -80,7 +82,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     const options = command.parse(args);
     const host = (global.flags.get('host') as string | undefined) ?? io.env['BERTH_HOST'] ?? DEFAULT_HOST;
-    const ctx: CliContext = { client: new EngineClient(host), stdout: io.stdout, stderr: io.stderr, onSignal: io.onSignal };
+    const ctx: CliContext = { client: new EngineClient(host), stdout: io.stdout, stderr: io.stderr, onSignal: io.onSignal, ...(io.stdin && { stdin: io.stdin }) };
     return await command.action(options, ctx);
   } catch (err) {
     return report(err, io.stderr, verb);

@@ -12,6 +12,8 @@ export interface CliContext {
   client: EngineClient;
   stdout: Output;
   stderr: Output;
+  /** Standard input, when the process has one to read (`load`). */
+  stdin?: NodeJS.ReadableStream;
   /** Signals the user sends the CLI (`run` forwards them to the container). */
   onSignal(handler: (signal: NodeJS.Signals) => void): () => void;
 }

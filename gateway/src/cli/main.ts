@@ -15,6 +15,7 @@ process.exitCode = await runCli(process.argv.slice(2), {
   env: process.env,
   stdout: output(process.stdout),
   stderr: output(process.stderr),
+  stdin: process.stdin,
   onSignal(handler) {
     const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
     for (const s of signals) process.on(s, handler);

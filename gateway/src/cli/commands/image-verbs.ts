@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { humanSize } from '../../format/human-size.js';
 import { flagBool, flagList } from '../args.js';
 import type { AnyCommand, Command } from '../command.js';
@@ -12,11 +11,12 @@ interface PruneOptions {
   filters: string[];
 }
 
-/** Reads one line from the terminal (`/dev/stdin`): the answer to a y/N question. */
-async function readAnswer(): Promise<string> {
+/** Reads one line from standard input: the answer to a y/N question (none: no). */
+async function readAnswer(stdin: NodeJS.ReadableStream | undefined): Promise<string> {
   let line = '';
-  for await (const chunk of createReadStream('/dev/stdin', { encoding: 'utf8' })) {
-    line += chunk as string;
+  if (!stdin) return line;
+  for await (const chunk of stdin) {
+    line += chunk.toString();
     if (line.includes('\n')) break;
   }
   return line.split('\n')[0]!.trim();
@@ -33,11 +33,11 @@ export const imagePruneCommand: Command<PruneOptions> = {
     { long: 'filter', kind: 'list', valueName: 'filter', description: 'Provide filter values (e.g. "until=<timestamp>")' },
   ],
   parse: (args) => ({ all: flagBool(args, 'all'), force: flagBool(args, 'force'), filters: flagList(args, 'filter') }),
-  async action(o, { client, stdout }) {
+  async action(o, { client, stdout, stdin }) {
     if (!o.force) {
       stdout.write(o.all ? 'WARNING! This will remove all images without at least one container associated to them.\n' : 'WARNING! This will remove all dangling images.\n');
       stdout.write('Are you sure you want to continue? [y/N] ');
-      if (!/^y(es)?$/i.test(await readAnswer())) return 0;
+      if (!/^y(es)?$/i.test(await readAnswer(stdin))) return 0;
     }
     const filters: Record<string, string[]> = { dangling: [o.all ? 'false' : 'true'] };
     for (const f of o.filters) {

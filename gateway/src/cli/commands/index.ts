@@ -23,6 +23,11 @@ import { IMAGE_VERBS } from './image-verbs.js';
 import { loadCommand } from './load.js';
 import { saveCommand } from './save.js';
 import { SYSTEM_VERBS } from './system-verbs.js';
+import { execCommand } from './exec.js';
+import { topCommand } from './top.js';
+import { updateCommand } from './update.js';
+import { pauseCommand, unpauseCommand } from './pause.js';
+import { VOLUME_VERBS } from './volume-verbs.js';
 
 /** Every verb of the berth CLI, in the order `berth --help` lists them. */
 export const COMMANDS: readonly AnyCommand[] = [
@@ -49,4 +54,10 @@ export const COMMANDS: readonly AnyCommand[] = [
   loadCommand,
   commandGroup('image', 'Manage images', IMAGE_VERBS),
   commandGroup('system', 'Manage berth', SYSTEM_VERBS),
+  execCommand,
+  topCommand,
+  updateCommand,
+  pauseCommand,
+  unpauseCommand,
+  commandGroup('volume', 'Manage volumes', VOLUME_VERBS, { list: 'ls', remove: 'rm' }),
 ];

@@ -5,7 +5,7 @@ import { jsonLines } from '../render/json-lines.js';
 import { CliError } from '../errors.js';
 
 interface LoadOptions {
-  input: string;
+  input?: string;
   quiet: boolean;
 }
 
@@ -17,11 +17,15 @@ export const loadCommand: Command<LoadOptions> = {
     { long: 'input', short: 'i', kind: 'string', valueName: 'string', description: 'Read from tar archive file, instead of STDIN' },
     { long: 'quiet', short: 'q', kind: 'bool', description: 'Suppress the load output' },
   ],
-  parse: (args) => ({ input: flagString(args, 'input') ?? '/dev/stdin', quiet: flagBool(args, 'quiet') }),
-  async action(o, { client, stdout }) {
+  parse: (args) => {
+    const input = flagString(args, 'input');
+    return { quiet: flagBool(args, 'quiet'), ...(input !== undefined && { input }) };
+  },
+  async action(o, { client, stdout, stdin }) {
+    if (o.input === undefined && (!stdin || (stdin as { isTTY?: boolean }).isTTY)) throw new CliError('requested load from stdin, but stdin is empty', 1);
     const res = await client.stream('POST', '/images/load', {
       query: { quiet: o.quiet },
-      upload: { stream: createReadStream(o.input), contentType: 'application/x-tar' },
+      upload: { stream: o.input === undefined ? stdin! : createReadStream(o.input), contentType: 'application/x-tar' },
     });
     for await (const m of jsonLines<{ stream?: string; error?: string }>(res)) {
       if (m.error) throw new CliError(m.error, 1);

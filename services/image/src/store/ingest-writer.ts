@@ -96,8 +96,13 @@ export class IngestWriter implements ContentWriter {
       }
       await this.flush();
       await this.fh.sync();
-      await this.finish();
-      await rename(this.path, this.target);
+      // Renamed while the ingest lock is held: the next writer of this ref must never see the
+      // full file that is about to vanish (it would hash it as a resume and then lose it).
+      try {
+        await rename(this.path, this.target);
+      } finally {
+        await this.finish();
+      }
       await syncDir(path.dirname(this.target));
     });
   }

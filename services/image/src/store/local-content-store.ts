@@ -96,6 +96,7 @@ export class LocalContentStore implements ContentStore {
     if (await this.info(expected.digest)) return;
     const w = await this.writer(`put-${expected.digest.slice(7)}`, expected);
     try {
+      if (await this.info(expected.digest)) return await w.discard(); // a writer before us committed it
       if (w.offset > 0) {
         await w.discard();
         return await this.put(bytes, expected);

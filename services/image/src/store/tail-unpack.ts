@@ -49,8 +49,9 @@ export class TailUnpack implements UnpackJob {
     this.done = engine.unpack(source, mediaType, { dir: target.dir, lowers: target.lowers, signal });
   }
 
+  /** `done` then rejects as cancelled (the caller reports its own reason). */
   abort(reason: Error): void {
-    this.stop.abort(reason);
+    this.stop.abort(new BerthError('cancelled', reason.message, { cause: reason }));
   }
 
   grow(size: number): void {

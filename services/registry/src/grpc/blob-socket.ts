@@ -7,6 +7,8 @@ import { BerthError } from '@berth/kit';
 /** How long a ticket waits for its caller to connect. */
 const CLAIM_MS = 10_000;
 const TICKET = /^[a-f0-9]{64}$/;
+/** Bytes gathered into one writev. */
+const CORK_BYTES = 1 << 20;
 
 export interface BlobOffer {
   ticket: string;
@@ -107,12 +109,23 @@ export async function sendChunks(socket: net.Socket, chunks: AsyncIterable<Buffe
     socket.once('close', () => reject(new BerthError('cancelled', 'StreamBlob: the caller closed the blob socket')));
   });
   gone.catch(() => undefined);
+  // The HTTP body arrives in ~64 KiB pieces; corked, they go out several to a writev (a write
+  // per piece cost this service ~0.5 s of CPU per 200 MB in syscalls and reader wake-ups).
+  let corked = 0;
   try {
     for await (const chunk of chunks) {
       signal.throwIfAborted();
       sent += chunk.length;
-      if (!socket.write(chunk)) await Promise.race([new Promise((resolve) => socket.once('drain', resolve)), gone]);
+      if (corked === 0) socket.cork();
+      corked += chunk.length;
+      const more = socket.write(chunk);
+      if (corked >= CORK_BYTES || !more) {
+        socket.uncork();
+        corked = 0;
+      }
+      if (!more) await Promise.race([new Promise((resolve) => socket.once('drain', resolve)), gone]);
     }
+    if (corked > 0) socket.uncork();
     await new Promise<void>((resolve) => socket.end(resolve));
     return sent;
   } catch (err) {

@@ -44,7 +44,13 @@ export async function handleExit(ctx: RuntimeContext, id: string): Promise<Conta
       waitForMonitorExit(ctx, c),
       (async () => {
         const oom = await ctx.cgroups.oomKilled(cgroupsPath(ctx, id)); // before the runtime deletes the cgroup
-        await releaseResources(ctx, c);
+        // A cleanup that fails (a cgroup that will not go, a busy mount) must not keep the exit
+        // from being recorded — waiters, stop and remove would hang on it. It is logged and shown
+        // in State.Error; the next start or the removal tries again.
+        await releaseResources(ctx, c).catch((err: unknown) => {
+          ctx.logger.error({ err, id }, 'cleanup after an exit failed');
+          error ||= `cleanup after exit failed: ${(err as Error).message}`;
+        });
         return oom;
       })(),
     ]);
