@@ -23,12 +23,22 @@ async function main(argv: string[]): Promise<number> {
     );
     return 0;
   }
+  if (verb === 'stop' && argv.includes('--purge')) {
+    const { purgeStack } = await import('./purge.js'); // loads the network service's code only when asked
+    const r = await purgeStack(process.env, { nats: argv.includes('--nats') });
+    process.stdout.write(`removed ${r.containers.length} container(s); stopped: ${r.stopped.join(' ') || 'nothing was running'}; bridges, iptables chains and netns files removed\n`);
+    if (r.busyCgroups.length > 0) {
+      process.stderr.write(`cgroups still in use (left alone): ${r.busyCgroups.join(' ')}\n`);
+      return 1;
+    }
+    return 0;
+  }
   if (verb === 'stop') {
     const stopped = await stopStack(process.env, { nats: argv.includes('--nats') });
     process.stdout.write(`stopped: ${stopped.join(' ') || 'nothing was running'}\n`);
     return 0;
   }
-  process.stderr.write('usage: berth-stack start | stop [--nats]\n');
+  process.stderr.write('usage: berth-stack start | stop [--nats] [--purge]\n');
   return 2;
 }
 

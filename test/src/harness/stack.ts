@@ -78,6 +78,8 @@ export async function startTestStack(options: { services?: string[]; env?: Recor
     },
     stop: async () => {
       try {
+        const gateway = stack.processes.find((p) => p.name === 'gateway');
+        if (gateway && !alive(gateway.pid)) return; // stopped (npm stop --purge did it all); the finally cleans up
         const list = await api(stack.socket, 'GET', '/containers/json?all=1');
         for (const c of (list.json as Array<{ Id: string }>) ?? []) {
           await api(stack.socket, 'DELETE', `/containers/${c.Id}?force=1`);
@@ -94,6 +96,15 @@ export async function startTestStack(options: { services?: string[]; env?: Recor
     },
   };
   return t;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function waitGone(pid: number): Promise<void> {
