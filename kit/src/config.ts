@@ -33,7 +33,12 @@ export interface BerthConfig {
    * scraper is elsewhere) or `unix:///path`. Empty: off (the default).
    */
   metrics: { image: string; registry: string; runtime: string; network: string; gateway: string };
-  registry: { insecure: string[]; mirrors: Record<string, string[]> };
+  registry: {
+    insecure: string[];
+    mirrors: Record<string, string[]>;
+    /** `[registry.proxy]`: the pull-through proxy, served when `address` is set (BERTH_REGISTRY_PROXY_ADDRESS). */
+    proxy: RegistryProxyConfig;
+  };
   image: { pullConcurrency: number; maxLayerBytes: number };
   runtime: {
     /** "auto" probes crun, then runc. */
@@ -53,6 +58,25 @@ export interface BerthConfig {
   network: { bridgeSubnet: string; bridgeName: string; dnsUpstreams: string[] };
 }
 
+/**
+ * The registry service's pull-through proxy as the config file spells it (snake_case keys become
+ * these). Only `address` has a default here; the registry service fills in and validates the rest
+ * (services/registry/src/config.ts), since their defaults depend on its state directory.
+ */
+export interface RegistryProxyConfig {
+  /** `host:port` to serve the distribution API on; "" (the default): no proxy. */
+  address: string;
+  cacheDir?: string;
+  maxCacheBytes?: number;
+  tagTtlSeconds?: number;
+  defaultUpstream?: string;
+  routes?: Record<string, string>;
+  upstreams?: string[];
+  credentials?: Record<string, { username: string; password: string }>;
+  htpasswd?: string;
+  users?: Record<string, string>;
+}
+
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
 export type ConfigOverrides = DeepPartial<BerthConfig>;
 
@@ -70,7 +94,7 @@ export function defaultConfig(runRoot = '/run/berth', stateRoot = '/var/lib/bert
     otel: { endpoint: '' },
     gateway: { socket: path.join(runRoot, 'berth.sock'), tcp: '' },
     metrics: { image: '', registry: '', runtime: '', network: '', gateway: '' },
-    registry: { insecure: [], mirrors: {} },
+    registry: { insecure: [], mirrors: {}, proxy: { address: '' } },
     image: { pullConcurrency: 3, maxLayerBytes: 64 * 1024 ** 3 },
     runtime: { ociRuntime: 'auto', cgroupParent: 'berth', logMaxBytes: 10 * 1024 * 1024, logMaxFiles: 3, stopTimeoutSeconds: 10, seccompArches: 'native' },
     network: { bridgeSubnet: '10.201.0.0/16', bridgeName: 'berth0', dnsUpstreams: [] },
@@ -133,6 +157,7 @@ function fromEnv(env: Record<string, string | undefined>): ConfigOverrides {
     ['BERTH_NATS_STREAM_MAX_AGE', ['nats', 'streamMaxAgeSeconds'], (v) => num('BERTH_NATS_STREAM_MAX_AGE', v)],
     ['BERTH_NATS_STREAM_MAX_BYTES', ['nats', 'streamMaxBytes'], (v) => num('BERTH_NATS_STREAM_MAX_BYTES', v)],
     ['BERTH_INSECURE_REGISTRIES', ['registry', 'insecure'], list],
+    ['BERTH_REGISTRY_PROXY_ADDRESS', ['registry', 'proxy', 'address'], String],
     ['BERTH_PULL_CONCURRENCY', ['image', 'pullConcurrency'], (v) => num('BERTH_PULL_CONCURRENCY', v)],
     ['BERTH_OCI_RUNTIME', ['runtime', 'ociRuntime'], String],
     ['BERTH_CGROUP_PARENT', ['runtime', 'cgroupParent'], String],

@@ -14,6 +14,7 @@ export interface CliIo {
   onSignal: CliContext['onSignal'];
   /** The process's standard input (`load` reads an archive from it). */
   stdin?: NodeJS.ReadableStream;
+  terminal?: CliContext['terminal'];
 }
 
 const GLOBAL_FLAGS: FlagSpec[] = [
@@ -82,7 +83,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     const options = command.parse(args);
     const host = (global.flags.get('host') as string | undefined) ?? io.env['BERTH_HOST'] ?? DEFAULT_HOST;
-    const ctx: CliContext = { client: new EngineClient(host), stdout: io.stdout, stderr: io.stderr, onSignal: io.onSignal, ...(io.stdin && { stdin: io.stdin }) };
+    const ctx: CliContext = { client: new EngineClient(host), env: io.env, stdout: io.stdout, stderr: io.stderr, onSignal: io.onSignal, ...(io.stdin && { stdin: io.stdin }), ...(io.terminal && { terminal: io.terminal }) };
     return await command.action(options, ctx);
   } catch (err) {
     return report(err, io.stderr, verb);

@@ -14,8 +14,20 @@ export interface CliContext {
   stderr: Output;
   /** Standard input, when the process has one to read (`load`). */
   stdin?: NodeJS.ReadableStream;
+  /** The CLI's environment (DOCKER_CONFIG, HOME: where `login` keeps credentials). */
+  env?: Record<string, string | undefined>;
+  /** The controlling terminal when stdin and stdout are one (`run -it`, `exec -it`, `attach`). */
+  terminal?: TerminalControl;
   /** Signals the user sends the CLI (`run` forwards them to the container). */
   onSignal(handler: (signal: NodeJS.Signals) => void): () => void;
+}
+
+/** Raw mode and size of the user's terminal. */
+export interface TerminalControl {
+  size(): { rows: number; columns: number };
+  /** Calls back when the window changes size; returns the unsubscribe. */
+  onResize(handler: () => void): () => void;
+  setRaw(raw: boolean): void;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { CliError, DaemonError } from './errors.js';
 
 /** The API version the CLI speaks: berth's own (it only talks to berth's gateway or compatible engines). */
@@ -61,6 +62,37 @@ export class EngineClient {
       });
       if (options.upload) options.upload.stream.on('error', (err) => req.destroy(err)).pipe(req);
       else req.end(body);
+    });
+  }
+
+  /**
+   * A hijacked connection (attach, exec start): the request asks to upgrade to a raw TCP stream;
+   * after the daemon's 101 the socket carries the container's output one way and stdin the other.
+   * `head` is output that arrived with the 101.
+   */
+  hijack(method: string, path: string, options: Pick<RequestOptions, 'query' | 'body'> = {}): Promise<{ socket: Duplex; head: Buffer }> {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(options.query ?? {})) {
+      if (v !== undefined) params.set(k, typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
+    }
+    const qs = params.toString();
+    const body = options.body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(options.body));
+    const headers = { traceparent: this.traceparent, Connection: 'Upgrade', Upgrade: 'tcp', 'Content-Type': 'application/json', 'Content-Length': body.length };
+    return new Promise((resolve, reject) => {
+      const req = httpRequest({ socketPath: this.socketPath, method, path: `/v${CLIENT_API_VERSION}${path}${qs ? `?${qs}` : ''}`, headers });
+      req.on('upgrade', (_res, socket, head) => resolve({ socket, head }));
+      req.on('response', (res) => {
+        if ((res.statusCode ?? 500) >= 400) daemonError(res).then(reject, reject);
+        else {
+          res.resume();
+          reject(new CliError(`the daemon did not upgrade the connection (HTTP ${res.statusCode})`));
+        }
+      });
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'EACCES') reject(new CliError(`Cannot connect to the berth daemon at ${this.host}. Is the berth daemon running?`));
+        else reject(err);
+      });
+      req.end(body);
     });
   }
 

@@ -16,6 +16,16 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stdout: output(process.stdout),
   stderr: output(process.stderr),
   stdin: process.stdin,
+  ...(process.stdin.isTTY && process.stdout.isTTY && {
+    terminal: {
+      size: () => ({ rows: process.stdout.rows ?? 24, columns: process.stdout.columns ?? 80 }),
+      onResize(handler: () => void) {
+        process.stdout.on('resize', handler);
+        return () => void process.stdout.off('resize', handler);
+      },
+      setRaw: (raw: boolean) => void process.stdin.setRawMode(raw),
+    },
+  }),
   onSignal(handler) {
     const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
     for (const s of signals) process.on(s, handler);

@@ -92,6 +92,10 @@ export class Router {
     this.table.add('POST', path, name, handler);
     return this;
   }
+  put(path: string, name: string, handler: RouteHandler): this {
+    this.table.add('PUT', path, name, handler);
+    return this;
+  }
   delete(path: string, name: string, handler: RouteHandler): this {
     this.table.add('DELETE', path, name, handler);
     return this;

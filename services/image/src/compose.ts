@@ -9,7 +9,11 @@ import { Images } from './domain/images.js';
 import type { RegistryClient } from './domain/registry.js';
 import type { PullLimits } from './domain/types.js';
 import { GrpcRegistryClient } from './grpc/registry-client.js';
+import { GrpcRegistryPusher } from './grpc/push-registry-client.js';
+import { ImagePusher } from './domain/push.js';
+import type { RegistryPusher } from './domain/push-registry.js';
 import { openImageDb } from './store/image-db.js';
+import { GzipLayerWriter } from './store/layer-writer.js';
 import { LocalContentStore } from './store/local-content-store.js';
 import { OverlaySnapshotter } from './store/overlay-snapshotter.js';
 import { SqliteImageStore } from './store/sqlite-image-store.js';
@@ -19,6 +23,8 @@ import type { LayerUnpacker } from './domain/snapshotter.js';
 export interface ComposeOptions {
   /** Replaces the gRPC registry client (tests of the pull logic alone). */
   registry?: RegistryClient;
+  /** Replaces the gRPC registry client that pushes. */
+  pusher?: RegistryPusher;
   /** Replaces the worker-thread layer unpacker (InThreadLayerUnpacker, say). */
   unpacker?: LayerUnpacker;
   limits?: Partial<PullLimits>;
@@ -28,6 +34,8 @@ export interface ComposeOptions {
 
 export interface Composed {
   images: Images;
+  /** Docker's push (domain/push.ts). */
+  pusher: ImagePusher;
   gc: GarbageCollector;
   /** `<stateRoot>/image`. */
   root: string;
@@ -50,11 +58,13 @@ export async function compose(config: BerthConfig, deps: ServiceDeps, options: C
     const limits = { ...pullLimits(config), ...options.limits };
     const workers = options.unpacker ? undefined : new WorkerLayerUnpacker(limits.maxLayerBytes);
     const grpcRegistry = options.registry ? undefined : new GrpcRegistryClient(config.addresses.registry, config);
+    const grpcPusher = options.pusher ? undefined : new GrpcRegistryPusher(config.addresses.registry, config);
     const ctx: ImageContext = {
       content,
       snapshots,
       images: new SqliteImageStore(db),
       unpacker: options.unpacker ?? workers!,
+      layerWriter: new GzipLayerWriter(content, limits.maxLayerBytes),
       registry: options.registry ?? grpcRegistry!,
       events: new ImageEvents(deps.events),
       limits,
@@ -65,11 +75,19 @@ export async function compose(config: BerthConfig, deps: ServiceDeps, options: C
     gc.start();
     return {
       images: new Images(ctx),
+      pusher: new ImagePusher({
+        ...ctx,
+        registry: options.pusher ?? grpcPusher!,
+        publisher: deps.events,
+        logger: deps.logger.child({ component: 'push' }),
+        maxManifestBytes: limits.maxManifestBytes,
+      }),
       gc,
       root,
       async close() {
         await gc.stop();
         grpcRegistry?.close();
+        grpcPusher?.close();
         await workers?.close();
         db.close();
       },

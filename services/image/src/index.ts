@@ -20,7 +20,7 @@ export async function start(
     const server = await startGrpcServer({
       name: 'image',
       address,
-      services: [imagesService(meteredImages(composed.images))],
+      services: [imagesService(meteredImages(composed.images), composed.pusher)],
       logger: deps.logger,
       ...(!address.startsWith('unix://') && config.tls.cert && { tls: config.tls }),
     });

@@ -29,7 +29,7 @@ export interface ProxySettings {
 }
 
 export interface RegistryStartOptions {
-  /** Proxy settings over those of the config file (BerthConfig has no typed field for them yet). */
+  /** Proxy settings over those of the config (`config.registry.proxy`). */
   proxy?: Partial<ProxySettings>;
   search?: Partial<SearchSettings>;
 }
@@ -63,14 +63,15 @@ export function registryOptions(config: BerthConfig): DistributionClientOptions 
 }
 
 /**
- * Everything the service needs, derived once: `[registry]` of the shared config, its
- * `[registry.proxy]` and `[registry.search]` tables (kit keeps tables it does not type), and
+ * Everything the service needs, derived once: `[registry]` of the shared config, its typed
+ * `[registry.proxy]` (BERTH_REGISTRY_PROXY_ADDRESS sets its address), the `[registry.search]`
+ * table (kit keeps tables it does not type), and
  * the start options over them.
  */
 export function registrySettings(config: BerthConfig, options: RegistryStartOptions = {}): RegistrySettings {
-  const untyped = config.registry as BerthConfig['registry'] & { proxy?: unknown; search?: unknown };
+  const untyped = config.registry as BerthConfig['registry'] & { search?: unknown };
   const search: SearchSettings = { ...DEFAULT_SEARCH, ...checkObject(untyped.search, 'registry.search'), ...options.search };
-  const proxy: ProxySettings = { ...defaultProxySettings(config), ...checkObject(untyped.proxy, 'registry.proxy'), ...options.proxy };
+  const proxy: ProxySettings = { ...defaultProxySettings(config), ...checkObject(config.registry.proxy, 'registry.proxy'), ...options.proxy };
   validateProxy(proxy);
   const client: RegistryOptions = { ...registryOptions(config), search };
   return { client, ...(proxy.address !== '' && { proxy }) };

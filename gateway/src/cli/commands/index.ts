@@ -21,19 +21,31 @@ import { commandGroup } from './command-group.js';
 import { historyCommand } from './history.js';
 import { IMAGE_VERBS } from './image-verbs.js';
 import { loadCommand } from './load.js';
+import { commitCommand } from './commit.js';
+import { importCommand } from './import.js';
 import { saveCommand } from './save.js';
 import { SYSTEM_VERBS } from './system-verbs.js';
 import { execCommand } from './exec.js';
+import { attachCommand } from './attach.js';
 import { topCommand } from './top.js';
+import { diffCommand } from './diff.js';
+import { cpCommand } from './cp.js';
+import { exportCommand } from './export.js';
 import { updateCommand } from './update.js';
 import { pauseCommand, unpauseCommand } from './pause.js';
 import { VOLUME_VERBS } from './volume-verbs.js';
+import { buildCommand } from './build.js';
+import { pushCommand } from './push.js';
+import { loginCommand } from './login.js';
+import { logoutCommand } from './logout.js';
 
 /** Every verb of the berth CLI, in the order `berth --help` lists them. */
 export const COMMANDS: readonly AnyCommand[] = [
   runCommand,
   psCommand,
   pullCommand,
+  buildCommand,
+  pushCommand,
   imagesCommand,
   logsCommand,
   startCommand,
@@ -47,15 +59,23 @@ export const COMMANDS: readonly AnyCommand[] = [
   networkCommand,
   inspectCommand,
   infoCommand,
+  loginCommand,
+  logoutCommand,
   versionCommand,
   eventsCommand,
   historyCommand,
   saveCommand,
   loadCommand,
+  commitCommand,
+  importCommand,
   commandGroup('image', 'Manage images', IMAGE_VERBS),
   commandGroup('system', 'Manage berth', SYSTEM_VERBS),
   execCommand,
+  attachCommand,
   topCommand,
+  diffCommand,
+  cpCommand,
+  exportCommand,
   updateCommand,
   pauseCommand,
   unpauseCommand,

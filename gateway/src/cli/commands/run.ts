@@ -2,6 +2,7 @@ import type { CliContext, Command } from '../command.js';
 import { CliError, DaemonError } from '../errors.js';
 import { pullImage } from '../pull-image.js';
 import { copyContainerOutput } from '../render/output-demux.js';
+import { runSession } from '../interactive.js';
 import { familiarTagged } from '../../reference/image-reference.js';
 import { createBody, parseRunOptions, RUN_FLAGS, type RunOptions } from './run-options.js';
 import type { WaitResponse } from './wait.js';
@@ -18,7 +19,6 @@ export const runCommand: Command<RunOptions> = {
   minArgs: 1,
   parse: parseRunOptions,
   async action(o, ctx) {
-    if (o.interactive) ctx.stderr.write('WARNING: -i is not supported yet: the container gets no input\n');
     let id: string;
     try {
       id = await createContainer(o, ctx);
@@ -67,14 +67,29 @@ async function runInForeground(id: string, o: RunOptions, ctx: CliContext): Prom
     });
   });
   try {
+    // -i or -t: attached before the start (as docker does), so no output and no input is missed.
+    const session = o.interactive || o.tty ? await client.hijack('POST', `/containers/${id}/attach`, { query: { stream: true, stdin: o.interactive, stdout: true, stderr: true } }) : undefined;
     try {
       await client.call('POST', `/containers/${id}/start`);
     } catch (err) {
+      session?.socket.destroy();
       if (o.rm) await client.call('DELETE', `/containers/${id}`, { query: { force: true } }).catch(() => 0);
       throw asRunFailure(err);
     }
-    const logs = await client.stream('GET', `/containers/${id}/logs`, { query: { follow: true, stdout: true, stderr: true } });
-    await copyContainerOutput(logs, o.tty, ctx.stdout, ctx.stderr);
+    if (session) {
+      const resize = (size: { rows: number; columns: number }) => client.call('POST', `/containers/${id}/resize`, { query: { h: size.rows, w: size.columns } });
+      await runSession({ ...session, tty: o.tty, stdin: o.interactive, resize }, ctx);
+      // The output ends when the process exits — or when the user typed the detach keys, and then
+      // the container goes on: a container still running a moment later was detached from.
+      const gone = AbortSignal.timeout(2000);
+      const exited = await client
+        .json('POST', `/containers/${id}/wait`, { query: { condition: 'not-running' }, signal: gone })
+        .then(() => true, (err: Error) => (gone.aborted ? false : Promise.reject(err)));
+      if (!exited) return 0;
+    } else {
+      const logs = await client.stream('GET', `/containers/${id}/logs`, { query: { follow: true, stdout: true, stderr: true } });
+      await copyContainerOutput(logs, o.tty, ctx.stdout, ctx.stderr);
+    }
     const result = await client.json<WaitResponse>('POST', `/containers/${id}/wait`, { query: { condition: 'not-running' } });
     if (result.Error?.Message) ctx.stderr.write(`${result.Error.Message}\n`);
     if (o.rm) await client.call('DELETE', `/containers/${id}`, { query: { force: true } });

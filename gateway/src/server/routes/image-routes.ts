@@ -10,6 +10,7 @@ import { pullReference, referenceString } from '../../reference/image-reference.
 import { imageDeleteResponse, imageInspect, imageSummary } from '../docker-shapes/image-shapes.js';
 import { pullError, pullProgress, type JsonMessage } from '../docker-shapes/pull-messages.js';
 import type { RouteDeps } from './route-deps.js';
+import { importImage } from './image-commit-routes.js';
 
 export function imageRoutes(router: Router, { backends }: RouteDeps): void {
   const { images } = backends;
@@ -19,10 +20,11 @@ export function imageRoutes(router: Router, { backends }: RouteDeps): void {
     sendJson(res, 200, list.images.map(imageSummary));
   });
 
-  router.post('/images/create', 'image.Pull', async ({ req, res, query, signal }) => {
+  router.post('/images/create', 'image.Pull', async (ctx) => {
+    const { req, res, query, signal } = ctx;
     const fromImage = query.get('fromImage') ?? '';
     if (fromImage === '') {
-      if (query.get('fromSrc') !== null) throw new BerthError('unimplemented', 'importing an image from a tarball is not supported yet');
+      if (query.get('fromSrc') !== null) return importImage(ctx, backends);
       throw new BerthError('invalid_argument', 'fromImage is required');
     }
     const reference = referenceString(pullReference(fromImage, query.get('tag') ?? ''));

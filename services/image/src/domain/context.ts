@@ -4,7 +4,7 @@ import type { ImageEvents } from './events.js';
 import type { ImageStore } from './image-store.js';
 import { SharedLock } from './keyed-lock.js';
 import type { RegistryClient } from './registry.js';
-import type { LayerUnpacker, Snapshotter } from './snapshotter.js';
+import type { LayerUnpacker, LayerWriter, Snapshotter } from './snapshotter.js';
 import type { PullLimits } from './types.js';
 
 /** Everything the image use cases work with; built once in compose.ts. */
@@ -13,6 +13,8 @@ export interface ImageContext {
   snapshots: Snapshotter;
   images: ImageStore;
   unpacker: LayerUnpacker;
+  /** Stores layer tars that berth makes (commit, import) as blobs. */
+  layerWriter: LayerWriter;
   registry: RegistryClient;
   events: ImageEvents;
   limits: PullLimits;

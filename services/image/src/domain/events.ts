@@ -29,6 +29,16 @@ export class ImageEvents {
     return this.publish('load', imageId, { name: imageId });
   }
 
+  /** Docker's import event names the new image by its id. */
+  import(imageId: string): Promise<void> {
+    return this.publish('import', imageId, { name: imageId });
+  }
+
+  /** Docker's commit is a container event: actor the container, with the new image's id and name. */
+  commit(containerId: string, imageId: string, imageRef: string, comment: string): Promise<void> {
+    return this.publisher.publish({ type: 'container', action: 'commit', actor: { id: containerId, attributes: { comment, imageID: imageId, imageRef } } });
+  }
+
   delete(imageId: string): Promise<void> {
     return this.publish('delete', imageId, { name: imageId });
   }

@@ -1,8 +1,10 @@
 import { loadImages, type LoadResult } from './archive-load.js';
 import { saveImages } from './archive-save.js';
+import { commitSnapshot, type CommitRequest } from './commit.js';
 import type { ImageContext } from './context.js';
 import { diskUsage, type DiskUsage } from './disk-usage.js';
 import { imageHistory, type HistoryItem } from './history.js';
+import { importLayer, type ImportRequest } from './import-layer.js';
 import { imageFilter, listImages, type Filters } from './list.js';
 import { findImage, viewOf } from './lookup.js';
 import { pullImage, type PullRequest } from './pull.js';
@@ -55,6 +57,14 @@ export class Images {
 
   load(source: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<LoadResult> {
     return loadImages(this.ctx, source, signal);
+  }
+
+  commit(request: CommitRequest, signal: AbortSignal): Promise<ImageView> {
+    return commitSnapshot(this.ctx, request, signal);
+  }
+
+  import(request: ImportRequest, data: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<ImageView> {
+    return importLayer(this.ctx, request, data, signal);
   }
 
   prepareSnapshot(key: string, image: string): Promise<{ mounts: Mount[]; imageId: string }> {

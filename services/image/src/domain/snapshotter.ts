@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { Mount } from './types.js';
 
 /** A layer snapshot being extracted: not visible to anyone until committed under its chain ID. */
@@ -47,6 +48,29 @@ export interface Snapshotter {
   usage(key: string): Promise<number>;
   /** Removes the writable snapshot `key`; no error if it does not exist. */
   remove(key: string): Promise<void>;
+  /** The layer the writable snapshot `key` sits on (undefined: an empty image); not_found without it. */
+  parentOf(key: string): string | undefined;
+  /**
+   * The changes in the writable snapshot `key` as a layer tar (whiteouts as `.wh.` entries), or
+   * undefined when there are none. Pause what writes to it first.
+   */
+  diff(key: string, signal?: AbortSignal): Promise<Readable | undefined>;
+}
+
+/** A layer tar stored as a blob, as `LayerWriter` made it. */
+export interface StoredLayer {
+  /** The blob (gzip). */
+  digest: string;
+  size: number;
+  /** sha256 of the uncompressed tar. */
+  diffId: string;
+  /** Bytes of the uncompressed tar. */
+  tarSize: number;
+}
+
+/** Stores a layer tar (plain, gzip or zstd) in the content store as a gzip blob. */
+export interface LayerWriter {
+  store(source: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<StoredLayer>;
 }
 
 /** Where and how one layer is unpacked. */

@@ -1,10 +1,13 @@
 import { serve, type ServiceRegistration } from '@berth/kit';
 import { image } from '@berth/proto';
 import type { Images } from '../domain/images.js';
+import type { ImagePusher } from '../domain/push.js';
+import { pushImageHandler } from './push-handler.js';
+import { commitRequestFromProto, importRequestFromProto } from './convert-commit.js';
 import { authFromProto, diskUsageToProto, filtersFromProto, imageToProto, mountToProto, platformFromProto, progressToProto } from './convert.js';
 
 /** The Images gRPC service: decode, call the domain, encode. Nothing else lives here. */
-export function imagesService(images: Images): ServiceRegistration {
+export function imagesService(images: Images, pusher?: ImagePusher): ServiceRegistration {
   return serve(image.ImagesService, {
     pullImage: async function* (req, ctx) {
       const platform = platformFromProto(req.platform);
@@ -32,6 +35,16 @@ export function imagesService(images: Images): ServiceRegistration {
       const loaded = await images.load(data(), ctx.signal);
       return { messages: loaded.messages, images: loaded.images.map(imageToProto) };
     },
+    commitSnapshot: async (req, ctx) => ({ image: imageToProto(await images.commit(commitRequestFromProto(req), ctx.signal)) }),
+    importLayer: async (reqs, ctx) => {
+      const it = reqs[Symbol.asyncIterator]();
+      const first = await it.next();
+      const request = importRequestFromProto(first.done ? undefined : first.value.header);
+      async function* data(): AsyncGenerator<Uint8Array> {
+        for (let n = await it.next(); !n.done; n = await it.next()) if (n.value.data) yield n.value.data;
+      }
+      return { image: imageToProto(await images.import(request, data(), ctx.signal)) };
+    },
     prepareSnapshot: async (req) => {
       const { mounts, imageId } = await images.prepareSnapshot(req.key, req.image);
       return { mounts: mounts.map(mountToProto), imageId };
@@ -41,5 +54,6 @@ export function imagesService(images: Images): ServiceRegistration {
       await images.removeSnapshot(req.key);
       return {};
     },
+    ...(pusher && { pushImage: pushImageHandler(pusher) }),
   });
 }

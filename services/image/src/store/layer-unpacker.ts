@@ -49,7 +49,7 @@ export class StreamingLayerUnpacker {
 }
 
 /** Hashes and counts the uncompressed tar, failing once it exceeds the limit. */
-class Meter extends Transform {
+export class Meter extends Transform {
   bytes = 0;
   private readonly hash = createHash('sha256');
 

@@ -1,10 +1,12 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import path from 'node:path';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '@berth/kit';
 import type { ActiveLayer, Snapshotter } from '../domain/snapshotter.js';
 import type { Mount } from '../domain/types.js';
 import { dirSize } from './dir-size.js';
 import type { Db } from './image-db.js';
+import { packEntries, upperDirEntries } from './overlay-diff.js';
 
 interface SnapshotRow {
   id: number;
@@ -149,6 +151,23 @@ export class OverlaySnapshotter implements Snapshotter {
     if (!row || row.kind !== 'container') return;
     await rm(this.dir(row.id), { recursive: true, force: true });
     this.db.prepare('DELETE FROM snapshots WHERE id = ?').run(row.id);
+  }
+
+  parentOf(key: string): string | undefined {
+    return this.container(key).parent ?? undefined;
+  }
+
+  async diff(key: string, signal?: AbortSignal): Promise<Readable | undefined> {
+    const row = this.container(key);
+    const lowers = row.parent === null ? [] : this.layerDirs(row.parent);
+    const entries = await upperDirEntries({ upper: this.fsDir(row.id), lowers });
+    return entries.length === 0 ? undefined : packEntries(entries, signal);
+  }
+
+  private container(key: string): SnapshotRow {
+    const row = this.row(key);
+    if (!row || row.kind !== 'container') throw notFound(`snapshot ${key} not found`);
+    return row;
   }
 
   private dir(id: number): string {

@@ -20,6 +20,16 @@ describe('registry settings', () => {
     assert.equal(registrySettings(fromToml('')).proxy, undefined);
   });
 
+  it('takes the address from BERTH_REGISTRY_PROXY_ADDRESS over the file', () => {
+    const file = path.join(dir.path, 'env.toml');
+    writeFileSync(file, '[registry.proxy]\naddress = "127.0.0.1:5080"\ntag_ttl_seconds = 9\n');
+    const config = loadConfig({ env: { BERTH_REGISTRY_PROXY_ADDRESS: '127.0.0.1:5099' }, file, overrides: { stateRoot: '/var/lib/berth-test' } });
+    assert.equal(config.registry.proxy.address, '127.0.0.1:5099');
+    const proxy = registrySettings(config).proxy!;
+    assert.equal(proxy.address, '127.0.0.1:5099');
+    assert.equal(proxy.tagTtlSeconds, 9);
+  });
+
   it('reads [registry.proxy] and [registry.search] from berth.toml, start options over them', () => {
     const config = fromToml(`
 [registry]

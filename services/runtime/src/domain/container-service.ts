@@ -18,6 +18,9 @@ import type { StdioInput } from './stdio-input.js';
 import { attachContainer, resizeContainer, type AttachOptions, type AttachOutput } from './attach-container.js';
 import { connectNetwork, disconnectNetwork } from './network-attach.js';
 import type { EndpointConfig } from './network-attachments.js';
+import { archivePath, containerChanges, exportContainer, extractToContainer, statPath, type ArchivePart, type ExtractRequest } from './container-fs.js';
+import type { Change } from '../archive/overlay-changes.js';
+import type { PathStat } from '../archive/container-path.js';
 
 /**
  * The runtime's use cases behind one object, each in a span `container.<Verb>`. The gRPC layer
@@ -108,6 +111,28 @@ export class ContainerService {
 
   disconnectNetwork(ref: string, network: string, force: boolean): Promise<void> {
     return this.span('container.DisconnectNetwork', ref, (id) => disconnectNetwork(this.ctx, id, network, force));
+  }
+
+  changes(ref: string): Promise<Change[]> {
+    return this.span('container.Changes', ref, (id) => containerChanges(this.ctx, id));
+  }
+
+  statPath(ref: string, path: string): Promise<PathStat> {
+    return this.span('container.StatPath', ref, (id) => statPath(this.ctx, id, path));
+  }
+
+  archivePath(ref: string, path: string, signal?: AbortSignal): AsyncIterable<ArchivePart> {
+    const id = findContainer(this.ctx, ref).id;
+    return spanned('container.ArchivePath', { [Attr.ContainerId]: id }, archivePath(this.ctx, id, path, signal));
+  }
+
+  extract(ref: string, req: ExtractRequest, tar: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void> {
+    return this.span('container.Extract', ref, (id) => extractToContainer(this.ctx, id, req, tar, signal));
+  }
+
+  export(ref: string, signal?: AbortSignal): AsyncIterable<Buffer> {
+    const id = findContainer(this.ctx, ref).id;
+    return spanned('container.Export', { [Attr.ContainerId]: id }, exportContainer(this.ctx, id, signal));
   }
 
   private span<T>(name: string, ref: string, fn: (id: string) => Promise<T>): Promise<T> {

@@ -8,6 +8,7 @@ import type { VolumeService } from '../domain/volume-service.js';
 import type { Container } from '../domain/container.js';
 import { execHandlers } from './exec-handlers.js';
 import { lifecycleHandlers } from './lifecycle-handlers.js';
+import { archiveHandlers } from './archive-handlers.js';
 
 /** runtime.ContainersService: decode, call the domain, encode — nothing else. */
 export function containersHandlers(
@@ -22,6 +23,7 @@ export function containersHandlers(
   return {
     ...execHandlers(execs),
     ...lifecycleHandlers(containers),
+    ...archiveHandlers(containers),
     createContainer: async (req) => {
       const { container, warnings } = await containers.create({ name: req.name, spec: specFromProto(req.spec) });
       return { container: containerToProto(container), warnings };

@@ -27,8 +27,9 @@ export async function resolveInRoot(root: string, unsafe: string): Promise<strin
       throw err;
     });
     if (!st?.isSymbolicLink()) {
+      // A missing part is kept, and the rest still goes through this loop: "missing/../.." must
+      // pop within root, not be joined lexically past it.
       resolved.push(part);
-      if (!st) resolved.push(...pending.splice(0)); // the rest does not exist: lexical is enough
       continue;
     }
     if (++links > MAX_LINKS) throw new BerthError('invalid_argument', `too many symlinks resolving ${unsafe}`);

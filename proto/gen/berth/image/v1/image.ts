@@ -22,7 +22,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { Filter, Mount, Platform, RegistryAuth } from "../../types/v1/types.js";
+import { Filter, Mount, Platform, RegistryAuth, StringList } from "../../types/v1/types.js";
 
 export const protobufPackage = "berth.image.v1";
 
@@ -220,6 +220,129 @@ export interface LoadImagesResponse {
   /** Docker's lines: "Loaded image: busybox:latest", or "Loaded image ID: sha256:…" for untagged. */
   messages: string[];
   images: Image[];
+}
+
+export interface PushImageRequest {
+  /** name[:tag] of a local image; a name without a tag pushes every tag of that repository. */
+  reference: string;
+  auth?: RegistryAuth | undefined;
+}
+
+export interface PushProgress {
+  /** short diff id of a layer, or "" for image-wide lines */
+  id: string;
+  /** "Preparing", "Pushing", "Pushed", "Layer already exists", "Mounted from …", "<tag>: digest: … size: N" */
+  status: string;
+  current: number;
+  total: number;
+  /** set on the "<tag>: digest: …" message */
+  pushed?: PushedTag | undefined;
+}
+
+export interface PushedTag {
+  tag: string;
+  digest: string;
+  /** bytes of the manifest */
+  size: number;
+}
+
+/**
+ * The image config's `config` object (what containers of the image inherit). A field that is set
+ * replaces the parent image's value as a whole (lists and maps are not merged); an unset one keeps it.
+ */
+export interface ImageConfigOverrides {
+  cmd?: StringList | undefined;
+  entrypoint?:
+    | StringList
+    | undefined;
+  /** "KEY=value" */
+  env?: StringList | undefined;
+  user?: string | undefined;
+  workingDir?:
+    | string
+    | undefined;
+  /** "80/tcp" */
+  exposedPorts?: StringList | undefined;
+  labels?:
+    | StringMap
+    | undefined;
+  /** "/data" */
+  volumes?: StringList | undefined;
+  stopSignal?: string | undefined;
+  shell?: StringList | undefined;
+  onBuild?: StringList | undefined;
+  healthcheck?: ImageHealthcheck | undefined;
+  argsEscaped?: boolean | undefined;
+}
+
+export interface StringMap {
+  values: { [key: string]: string };
+}
+
+export interface StringMap_ValuesEntry {
+  key: string;
+  value: string;
+}
+
+/** Docker's HEALTHCHECK in an image config: durations in nanoseconds, 0 for the default. */
+export interface ImageHealthcheck {
+  /** ["NONE"], ["CMD", args...], ["CMD-SHELL", "cmd"] */
+  test: string[];
+  intervalNs: number;
+  timeoutNs: number;
+  startPeriodNs: number;
+  startIntervalNs: number;
+  retries: number;
+}
+
+/** The history entry the new image's config gets. */
+export interface HistoryStep {
+  createdBy: string;
+  comment: string;
+  /** also the config's top-level `author` */
+  author: string;
+  /** RFC 3339; "" for now */
+  created: string;
+}
+
+export interface CommitSnapshotRequest {
+  /** the container's snapshot key (the container id) */
+  key: string;
+  /** the image the snapshot was prepared from; "" for its lease's image */
+  parent: string;
+  config?: ImageConfigOverrides | undefined;
+  history?:
+    | HistoryStep
+    | undefined;
+  /** repo[:tag] names to point at the new image (tag "latest" by default) */
+  tags: string[];
+}
+
+export interface CommitSnapshotResponse {
+  image?: Image | undefined;
+}
+
+export interface ImportLayerHeader {
+  /** image id or reference; "" for a base image (no layer below) */
+  parent: string;
+  config?: ImageConfigOverrides | undefined;
+  history?: HistoryStep | undefined;
+  tags: string[];
+  /** a base image's os/architecture/variant ("": the host's); ignored with a parent */
+  platform?: Platform | undefined;
+}
+
+export interface ImportLayerRequest {
+  /** the first message, only */
+  header?:
+    | ImportLayerHeader
+    | undefined;
+  /** the tar's bytes, in order */
+  data?: Buffer | undefined;
+}
+
+export interface ImportLayerResponse {
+  image?: Image | undefined;
 }
 
 function createBaseImage(): Image {
@@ -1839,6 +1962,911 @@ export const LoadImagesResponse: MessageFns<LoadImagesResponse> = {
   },
 };
 
+function createBasePushImageRequest(): PushImageRequest {
+  return { reference: "", auth: undefined };
+}
+
+export const PushImageRequest: MessageFns<PushImageRequest> = {
+  encode(message: PushImageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reference !== "") {
+      writer.uint32(10).string(message.reference);
+    }
+    if (message.auth !== undefined) {
+      RegistryAuth.encode(message.auth, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PushImageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBasePushImageRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.reference = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.auth = RegistryAuth.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBasePushProgress(): PushProgress {
+  return { id: "", status: "", current: 0, total: 0, pushed: undefined };
+}
+
+export const PushProgress: MessageFns<PushProgress> = {
+  encode(message: PushProgress, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.status !== "") {
+      writer.uint32(18).string(message.status);
+    }
+    if (message.current !== 0) {
+      writer.uint32(24).int64(message.current);
+    }
+    if (message.total !== 0) {
+      writer.uint32(32).int64(message.total);
+    }
+    if (message.pushed !== undefined) {
+      PushedTag.encode(message.pushed, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PushProgress {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBasePushProgress();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.status = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.current = longToNumber(reader.int64());
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.total = longToNumber(reader.int64());
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.pushed = PushedTag.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBasePushedTag(): PushedTag {
+  return { tag: "", digest: "", size: 0 };
+}
+
+export const PushedTag: MessageFns<PushedTag> = {
+  encode(message: PushedTag, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tag !== "") {
+      writer.uint32(10).string(message.tag);
+    }
+    if (message.digest !== "") {
+      writer.uint32(18).string(message.digest);
+    }
+    if (message.size !== 0) {
+      writer.uint32(24).int64(message.size);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PushedTag {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBasePushedTag();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.tag = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.digest = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.size = longToNumber(reader.int64());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseImageConfigOverrides(): ImageConfigOverrides {
+  return {
+    cmd: undefined,
+    entrypoint: undefined,
+    env: undefined,
+    user: undefined,
+    workingDir: undefined,
+    exposedPorts: undefined,
+    labels: undefined,
+    volumes: undefined,
+    stopSignal: undefined,
+    shell: undefined,
+    onBuild: undefined,
+    healthcheck: undefined,
+    argsEscaped: undefined,
+  };
+}
+
+export const ImageConfigOverrides: MessageFns<ImageConfigOverrides> = {
+  encode(message: ImageConfigOverrides, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cmd !== undefined) {
+      StringList.encode(message.cmd, writer.uint32(10).fork()).join();
+    }
+    if (message.entrypoint !== undefined) {
+      StringList.encode(message.entrypoint, writer.uint32(18).fork()).join();
+    }
+    if (message.env !== undefined) {
+      StringList.encode(message.env, writer.uint32(26).fork()).join();
+    }
+    if (message.user !== undefined) {
+      writer.uint32(34).string(message.user);
+    }
+    if (message.workingDir !== undefined) {
+      writer.uint32(42).string(message.workingDir);
+    }
+    if (message.exposedPorts !== undefined) {
+      StringList.encode(message.exposedPorts, writer.uint32(50).fork()).join();
+    }
+    if (message.labels !== undefined) {
+      StringMap.encode(message.labels, writer.uint32(58).fork()).join();
+    }
+    if (message.volumes !== undefined) {
+      StringList.encode(message.volumes, writer.uint32(66).fork()).join();
+    }
+    if (message.stopSignal !== undefined) {
+      writer.uint32(74).string(message.stopSignal);
+    }
+    if (message.shell !== undefined) {
+      StringList.encode(message.shell, writer.uint32(82).fork()).join();
+    }
+    if (message.onBuild !== undefined) {
+      StringList.encode(message.onBuild, writer.uint32(90).fork()).join();
+    }
+    if (message.healthcheck !== undefined) {
+      ImageHealthcheck.encode(message.healthcheck, writer.uint32(98).fork()).join();
+    }
+    if (message.argsEscaped !== undefined) {
+      writer.uint32(104).bool(message.argsEscaped);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImageConfigOverrides {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseImageConfigOverrides();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.cmd = StringList.decode(reader, reader.uint32());
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.entrypoint = StringList.decode(reader, reader.uint32());
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.env = StringList.decode(reader, reader.uint32());
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.user = reader.string();
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.workingDir = reader.string();
+          continue;
+        }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          message.exposedPorts = StringList.decode(reader, reader.uint32());
+          continue;
+        }
+        case 7: {
+          if (tag !== 58) {
+            break;
+          }
+
+          message.labels = StringMap.decode(reader, reader.uint32());
+          continue;
+        }
+        case 8: {
+          if (tag !== 66) {
+            break;
+          }
+
+          message.volumes = StringList.decode(reader, reader.uint32());
+          continue;
+        }
+        case 9: {
+          if (tag !== 74) {
+            break;
+          }
+
+          message.stopSignal = reader.string();
+          continue;
+        }
+        case 10: {
+          if (tag !== 82) {
+            break;
+          }
+
+          message.shell = StringList.decode(reader, reader.uint32());
+          continue;
+        }
+        case 11: {
+          if (tag !== 90) {
+            break;
+          }
+
+          message.onBuild = StringList.decode(reader, reader.uint32());
+          continue;
+        }
+        case 12: {
+          if (tag !== 98) {
+            break;
+          }
+
+          message.healthcheck = ImageHealthcheck.decode(reader, reader.uint32());
+          continue;
+        }
+        case 13: {
+          if (tag !== 104) {
+            break;
+          }
+
+          message.argsEscaped = reader.bool();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseStringMap(): StringMap {
+  return { values: {} };
+}
+
+export const StringMap: MessageFns<StringMap> = {
+  encode(message: StringMap, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    Object.entries(message.values).forEach(([key, value]) => {
+      StringMap_ValuesEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StringMap {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseStringMap();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          const entry1 = StringMap_ValuesEntry.decode(reader, reader.uint32());
+          if (entry1.value !== undefined) {
+            message.values[entry1.key] = entry1.value;
+          }
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseStringMap_ValuesEntry(): StringMap_ValuesEntry {
+  return { key: "", value: "" };
+}
+
+export const StringMap_ValuesEntry: MessageFns<StringMap_ValuesEntry> = {
+  encode(message: StringMap_ValuesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StringMap_ValuesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseStringMap_ValuesEntry();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.key = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.value = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseImageHealthcheck(): ImageHealthcheck {
+  return { test: [], intervalNs: 0, timeoutNs: 0, startPeriodNs: 0, startIntervalNs: 0, retries: 0 };
+}
+
+export const ImageHealthcheck: MessageFns<ImageHealthcheck> = {
+  encode(message: ImageHealthcheck, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.test) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.intervalNs !== 0) {
+      writer.uint32(16).int64(message.intervalNs);
+    }
+    if (message.timeoutNs !== 0) {
+      writer.uint32(24).int64(message.timeoutNs);
+    }
+    if (message.startPeriodNs !== 0) {
+      writer.uint32(32).int64(message.startPeriodNs);
+    }
+    if (message.startIntervalNs !== 0) {
+      writer.uint32(40).int64(message.startIntervalNs);
+    }
+    if (message.retries !== 0) {
+      writer.uint32(48).int32(message.retries);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImageHealthcheck {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseImageHealthcheck();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.test.push(reader.string());
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.intervalNs = longToNumber(reader.int64());
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.timeoutNs = longToNumber(reader.int64());
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.startPeriodNs = longToNumber(reader.int64());
+          continue;
+        }
+        case 5: {
+          if (tag !== 40) {
+            break;
+          }
+
+          message.startIntervalNs = longToNumber(reader.int64());
+          continue;
+        }
+        case 6: {
+          if (tag !== 48) {
+            break;
+          }
+
+          message.retries = reader.int32();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseHistoryStep(): HistoryStep {
+  return { createdBy: "", comment: "", author: "", created: "" };
+}
+
+export const HistoryStep: MessageFns<HistoryStep> = {
+  encode(message: HistoryStep, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.createdBy !== "") {
+      writer.uint32(10).string(message.createdBy);
+    }
+    if (message.comment !== "") {
+      writer.uint32(18).string(message.comment);
+    }
+    if (message.author !== "") {
+      writer.uint32(26).string(message.author);
+    }
+    if (message.created !== "") {
+      writer.uint32(34).string(message.created);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HistoryStep {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseHistoryStep();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.createdBy = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.comment = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.author = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.created = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseCommitSnapshotRequest(): CommitSnapshotRequest {
+  return { key: "", parent: "", config: undefined, history: undefined, tags: [] };
+}
+
+export const CommitSnapshotRequest: MessageFns<CommitSnapshotRequest> = {
+  encode(message: CommitSnapshotRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.parent !== "") {
+      writer.uint32(18).string(message.parent);
+    }
+    if (message.config !== undefined) {
+      ImageConfigOverrides.encode(message.config, writer.uint32(26).fork()).join();
+    }
+    if (message.history !== undefined) {
+      HistoryStep.encode(message.history, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.tags) {
+      writer.uint32(42).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CommitSnapshotRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCommitSnapshotRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.key = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.parent = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.config = ImageConfigOverrides.decode(reader, reader.uint32());
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.history = HistoryStep.decode(reader, reader.uint32());
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.tags.push(reader.string());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseCommitSnapshotResponse(): CommitSnapshotResponse {
+  return { image: undefined };
+}
+
+export const CommitSnapshotResponse: MessageFns<CommitSnapshotResponse> = {
+  encode(message: CommitSnapshotResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.image !== undefined) {
+      Image.encode(message.image, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CommitSnapshotResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCommitSnapshotResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.image = Image.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseImportLayerHeader(): ImportLayerHeader {
+  return { parent: "", config: undefined, history: undefined, tags: [], platform: undefined };
+}
+
+export const ImportLayerHeader: MessageFns<ImportLayerHeader> = {
+  encode(message: ImportLayerHeader, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.parent !== "") {
+      writer.uint32(10).string(message.parent);
+    }
+    if (message.config !== undefined) {
+      ImageConfigOverrides.encode(message.config, writer.uint32(18).fork()).join();
+    }
+    if (message.history !== undefined) {
+      HistoryStep.encode(message.history, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.tags) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.platform !== undefined) {
+      Platform.encode(message.platform, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImportLayerHeader {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseImportLayerHeader();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.parent = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.config = ImageConfigOverrides.decode(reader, reader.uint32());
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.history = HistoryStep.decode(reader, reader.uint32());
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.tags.push(reader.string());
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.platform = Platform.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseImportLayerRequest(): ImportLayerRequest {
+  return { header: undefined, data: undefined };
+}
+
+export const ImportLayerRequest: MessageFns<ImportLayerRequest> = {
+  encode(message: ImportLayerRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      ImportLayerHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    if (message.data !== undefined) {
+      writer.uint32(18).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImportLayerRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseImportLayerRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.header = ImportLayerHeader.decode(reader, reader.uint32());
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.data = Buffer.from(reader.bytes());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseImportLayerResponse(): ImportLayerResponse {
+  return { image: undefined };
+}
+
+export const ImportLayerResponse: MessageFns<ImportLayerResponse> = {
+  encode(message: ImportLayerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.image !== undefined) {
+      Image.encode(message.image, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImportLayerResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseImportLayerResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.image = Image.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
 export type ImagesService = typeof ImagesService;
 export const ImagesService = {
   /** Pulls an image; streams progress in Docker's terms, the last message carries the image. */
@@ -1944,6 +2972,34 @@ export const ImagesService = {
     responseSerialize: (value: LoadImagesResponse) => Buffer.from(LoadImagesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer) => LoadImagesResponse.decode(value),
   },
+  /**
+   * Docker's commit (and a build step): a new image = the parent image + one layer made from a
+   * container's writable snapshot (overlay whiteouts and opaque dirs written as `.wh.` entries),
+   * the config overrides, and one history step. An empty diff adds no layer (`empty_layer`).
+   */
+  commitSnapshot: {
+    path: "/berth.image.v1.Images/CommitSnapshot",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: CommitSnapshotRequest) => Buffer.from(CommitSnapshotRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => CommitSnapshotRequest.decode(value),
+    responseSerialize: (value: CommitSnapshotResponse) => Buffer.from(CommitSnapshotResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => CommitSnapshotResponse.decode(value),
+  },
+  /**
+   * Docker's import (and a build's ADD/COPY): the parent image, or none, + one layer tar streamed in
+   * (plain, gzip or zstd: the magic says), applied with the pull's extraction safety. The first
+   * message is the header, the others carry the tar.
+   */
+  importLayer: {
+    path: "/berth.image.v1.Images/ImportLayer",
+    requestStream: true,
+    responseStream: false,
+    requestSerialize: (value: ImportLayerRequest) => Buffer.from(ImportLayerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => ImportLayerRequest.decode(value),
+    responseSerialize: (value: ImportLayerResponse) => Buffer.from(ImportLayerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => ImportLayerResponse.decode(value),
+  },
   /** Prepares a writable snapshot on top of an image for a container (a lease on the image). */
   prepareSnapshot: {
     path: "/berth.image.v1.Images/PrepareSnapshot",
@@ -1975,6 +3031,21 @@ export const ImagesService = {
     responseSerialize: (value: RemoveSnapshotResponse) => Buffer.from(RemoveSnapshotResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer) => RemoveSnapshotResponse.decode(value),
   },
+  /**
+   * Docker's push: the image's manifest, config and layer blobs, as the content store holds
+   * them, to its registry through the registry service. Progress in Docker's terms; one
+   * message per tag pushed carries `pushed` (Docker's aux). An unknown image is NOT_FOUND
+   * before the first message.
+   */
+  pushImage: {
+    path: "/berth.image.v1.Images/PushImage",
+    requestStream: false,
+    responseStream: true,
+    requestSerialize: (value: PushImageRequest) => Buffer.from(PushImageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => PushImageRequest.decode(value),
+    responseSerialize: (value: PushProgress) => Buffer.from(PushProgress.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => PushProgress.decode(value),
+  },
 } as const;
 
 export interface ImagesServer extends UntypedServiceImplementation {
@@ -2001,12 +3072,31 @@ export interface ImagesServer extends UntypedServiceImplementation {
   saveImages: handleServerStreamingCall<SaveImagesRequest, SaveImagesChunk>;
   /** Docker's load: a docker-archive or oci-archive tar, gzip-compressed or plain, streamed in. */
   loadImages: handleClientStreamingCall<LoadImagesRequest, LoadImagesResponse>;
+  /**
+   * Docker's commit (and a build step): a new image = the parent image + one layer made from a
+   * container's writable snapshot (overlay whiteouts and opaque dirs written as `.wh.` entries),
+   * the config overrides, and one history step. An empty diff adds no layer (`empty_layer`).
+   */
+  commitSnapshot: handleUnaryCall<CommitSnapshotRequest, CommitSnapshotResponse>;
+  /**
+   * Docker's import (and a build's ADD/COPY): the parent image, or none, + one layer tar streamed in
+   * (plain, gzip or zstd: the magic says), applied with the pull's extraction safety. The first
+   * message is the header, the others carry the tar.
+   */
+  importLayer: handleClientStreamingCall<ImportLayerRequest, ImportLayerResponse>;
   /** Prepares a writable snapshot on top of an image for a container (a lease on the image). */
   prepareSnapshot: handleUnaryCall<PrepareSnapshotRequest, PrepareSnapshotResponse>;
   /** The mounts of an existing snapshot (after a restart of the host, say). */
   getSnapshotMounts: handleUnaryCall<GetSnapshotMountsRequest, GetSnapshotMountsResponse>;
   /** Removes a container's snapshot and its lease. Idempotent. */
   removeSnapshot: handleUnaryCall<RemoveSnapshotRequest, RemoveSnapshotResponse>;
+  /**
+   * Docker's push: the image's manifest, config and layer blobs, as the content store holds
+   * them, to its registry through the registry service. Progress in Docker's terms; one
+   * message per tag pushed carries `pushed` (Docker's aux). An unknown image is NOT_FOUND
+   * before the first message.
+   */
+  pushImage: handleServerStreamingCall<PushImageRequest, PushProgress>;
 }
 
 export interface ImagesClient extends Client {
@@ -2156,6 +3246,47 @@ export interface ImagesClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: LoadImagesResponse) => void,
   ): ClientWritableStream<LoadImagesRequest>;
+  /**
+   * Docker's commit (and a build step): a new image = the parent image + one layer made from a
+   * container's writable snapshot (overlay whiteouts and opaque dirs written as `.wh.` entries),
+   * the config overrides, and one history step. An empty diff adds no layer (`empty_layer`).
+   */
+  commitSnapshot(
+    request: CommitSnapshotRequest,
+    callback: (error: ServiceError | null, response: CommitSnapshotResponse) => void,
+  ): ClientUnaryCall;
+  commitSnapshot(
+    request: CommitSnapshotRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CommitSnapshotResponse) => void,
+  ): ClientUnaryCall;
+  commitSnapshot(
+    request: CommitSnapshotRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CommitSnapshotResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Docker's import (and a build's ADD/COPY): the parent image, or none, + one layer tar streamed in
+   * (plain, gzip or zstd: the magic says), applied with the pull's extraction safety. The first
+   * message is the header, the others carry the tar.
+   */
+  importLayer(
+    callback: (error: ServiceError | null, response: ImportLayerResponse) => void,
+  ): ClientWritableStream<ImportLayerRequest>;
+  importLayer(
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ImportLayerResponse) => void,
+  ): ClientWritableStream<ImportLayerRequest>;
+  importLayer(
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ImportLayerResponse) => void,
+  ): ClientWritableStream<ImportLayerRequest>;
+  importLayer(
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ImportLayerResponse) => void,
+  ): ClientWritableStream<ImportLayerRequest>;
   /** Prepares a writable snapshot on top of an image for a container (a lease on the image). */
   prepareSnapshot(
     request: PrepareSnapshotRequest,
@@ -2204,6 +3335,18 @@ export interface ImagesClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RemoveSnapshotResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Docker's push: the image's manifest, config and layer blobs, as the content store holds
+   * them, to its registry through the registry service. Progress in Docker's terms; one
+   * message per tag pushed carries `pushed` (Docker's aux). An unknown image is NOT_FOUND
+   * before the first message.
+   */
+  pushImage(request: PushImageRequest, options?: Partial<CallOptions>): ClientReadableStream<PushProgress>;
+  pushImage(
+    request: PushImageRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<PushProgress>;
 }
 
 export const ImagesClient = makeGenericClientConstructor(ImagesService, "berth.image.v1.Images") as unknown as {

@@ -14,7 +14,9 @@ import {
   type ClientOptions,
   type ClientReadableStream,
   type ClientUnaryCall,
+  type ClientWritableStream,
   type handleBidiStreamingCall,
+  type handleClientStreamingCall,
   type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
@@ -728,6 +730,80 @@ export interface DisconnectNetworkRequest {
 }
 
 export interface DisconnectNetworkResponse {
+}
+
+export interface ContainerChangesRequest {
+  id: string;
+}
+
+export interface ContainerChange {
+  path: string;
+  /** Docker's: 0 modified, 1 added, 2 deleted */
+  kind: number;
+}
+
+export interface ContainerChangesResponse {
+  changes: ContainerChange[];
+}
+
+/** A path in a container, as Docker's X-Docker-Container-Path-Stat names it. */
+export interface ContainerPathStat {
+  /** the base name of the path as asked */
+  name: string;
+  size: number;
+  /** st_mode: file type bits and permissions */
+  mode: number;
+  /** RFC 3339 nano */
+  mtime: string;
+  /** a symlink's target resolved in the container, absolute */
+  linkTarget: string;
+}
+
+export interface StatContainerPathRequest {
+  id: string;
+  path: string;
+}
+
+export interface StatContainerPathResponse {
+  stat?: ContainerPathStat | undefined;
+}
+
+export interface ArchiveContainerPathRequest {
+  id: string;
+  path: string;
+}
+
+export interface ArchiveContainerPathResponse {
+  /** first message only */
+  stat?: ContainerPathStat | undefined;
+  data: Buffer;
+}
+
+export interface ExtractOptions {
+  id: string;
+  /** an existing directory in the container */
+  path: string;
+  /** refuse to replace a directory with a non-directory and back */
+  noOverwriteDirNonDir: boolean;
+  /** keep the tar's owners (otherwise root) */
+  copyUidGid: boolean;
+}
+
+export interface ExtractToContainerRequest {
+  /** first message only */
+  options?: ExtractOptions | undefined;
+  data: Buffer;
+}
+
+export interface ExtractToContainerResponse {
+}
+
+export interface ExportContainerRequest {
+  id: string;
+}
+
+export interface ExportContainerChunk {
+  data: Buffer;
 }
 
 function createBaseRestartPolicy(): RestartPolicy {
@@ -6854,6 +6930,608 @@ export const DisconnectNetworkResponse: MessageFns<DisconnectNetworkResponse> = 
   },
 };
 
+function createBaseContainerChangesRequest(): ContainerChangesRequest {
+  return { id: "" };
+}
+
+export const ContainerChangesRequest: MessageFns<ContainerChangesRequest> = {
+  encode(message: ContainerChangesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContainerChangesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseContainerChangesRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseContainerChange(): ContainerChange {
+  return { path: "", kind: 0 };
+}
+
+export const ContainerChange: MessageFns<ContainerChange> = {
+  encode(message: ContainerChange, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(16).int32(message.kind);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContainerChange {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseContainerChange();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.path = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.kind = reader.int32();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseContainerChangesResponse(): ContainerChangesResponse {
+  return { changes: [] };
+}
+
+export const ContainerChangesResponse: MessageFns<ContainerChangesResponse> = {
+  encode(message: ContainerChangesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.changes) {
+      ContainerChange.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContainerChangesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseContainerChangesResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.changes.push(ContainerChange.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseContainerPathStat(): ContainerPathStat {
+  return { name: "", size: 0, mode: 0, mtime: "", linkTarget: "" };
+}
+
+export const ContainerPathStat: MessageFns<ContainerPathStat> = {
+  encode(message: ContainerPathStat, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.size !== 0) {
+      writer.uint32(16).int64(message.size);
+    }
+    if (message.mode !== 0) {
+      writer.uint32(24).uint32(message.mode);
+    }
+    if (message.mtime !== "") {
+      writer.uint32(34).string(message.mtime);
+    }
+    if (message.linkTarget !== "") {
+      writer.uint32(42).string(message.linkTarget);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContainerPathStat {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseContainerPathStat();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.size = longToNumber(reader.int64());
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.mode = reader.uint32();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.mtime = reader.string();
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.linkTarget = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseStatContainerPathRequest(): StatContainerPathRequest {
+  return { id: "", path: "" };
+}
+
+export const StatContainerPathRequest: MessageFns<StatContainerPathRequest> = {
+  encode(message: StatContainerPathRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.path !== "") {
+      writer.uint32(18).string(message.path);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatContainerPathRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseStatContainerPathRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.path = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseStatContainerPathResponse(): StatContainerPathResponse {
+  return { stat: undefined };
+}
+
+export const StatContainerPathResponse: MessageFns<StatContainerPathResponse> = {
+  encode(message: StatContainerPathResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.stat !== undefined) {
+      ContainerPathStat.encode(message.stat, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatContainerPathResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseStatContainerPathResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.stat = ContainerPathStat.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseArchiveContainerPathRequest(): ArchiveContainerPathRequest {
+  return { id: "", path: "" };
+}
+
+export const ArchiveContainerPathRequest: MessageFns<ArchiveContainerPathRequest> = {
+  encode(message: ArchiveContainerPathRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.path !== "") {
+      writer.uint32(18).string(message.path);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ArchiveContainerPathRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseArchiveContainerPathRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.path = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseArchiveContainerPathResponse(): ArchiveContainerPathResponse {
+  return { stat: undefined, data: Buffer.alloc(0) };
+}
+
+export const ArchiveContainerPathResponse: MessageFns<ArchiveContainerPathResponse> = {
+  encode(message: ArchiveContainerPathResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.stat !== undefined) {
+      ContainerPathStat.encode(message.stat, writer.uint32(10).fork()).join();
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(18).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ArchiveContainerPathResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseArchiveContainerPathResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.stat = ContainerPathStat.decode(reader, reader.uint32());
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.data = Buffer.from(reader.bytes());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseExtractOptions(): ExtractOptions {
+  return { id: "", path: "", noOverwriteDirNonDir: false, copyUidGid: false };
+}
+
+export const ExtractOptions: MessageFns<ExtractOptions> = {
+  encode(message: ExtractOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.path !== "") {
+      writer.uint32(18).string(message.path);
+    }
+    if (message.noOverwriteDirNonDir !== false) {
+      writer.uint32(24).bool(message.noOverwriteDirNonDir);
+    }
+    if (message.copyUidGid !== false) {
+      writer.uint32(32).bool(message.copyUidGid);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExtractOptions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseExtractOptions();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.path = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.noOverwriteDirNonDir = reader.bool();
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.copyUidGid = reader.bool();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseExtractToContainerRequest(): ExtractToContainerRequest {
+  return { options: undefined, data: Buffer.alloc(0) };
+}
+
+export const ExtractToContainerRequest: MessageFns<ExtractToContainerRequest> = {
+  encode(message: ExtractToContainerRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.options !== undefined) {
+      ExtractOptions.encode(message.options, writer.uint32(10).fork()).join();
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(18).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExtractToContainerRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseExtractToContainerRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.options = ExtractOptions.decode(reader, reader.uint32());
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.data = Buffer.from(reader.bytes());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseExtractToContainerResponse(): ExtractToContainerResponse {
+  return {};
+}
+
+export const ExtractToContainerResponse: MessageFns<ExtractToContainerResponse> = {
+  encode(_: ExtractToContainerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExtractToContainerResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseExtractToContainerResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseExportContainerRequest(): ExportContainerRequest {
+  return { id: "" };
+}
+
+export const ExportContainerRequest: MessageFns<ExportContainerRequest> = {
+  encode(message: ExportContainerRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportContainerRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseExportContainerRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseExportContainerChunk(): ExportContainerChunk {
+  return { data: Buffer.alloc(0) };
+}
+
+export const ExportContainerChunk: MessageFns<ExportContainerChunk> = {
+  encode(message: ExportContainerChunk, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.data.length !== 0) {
+      writer.uint32(10).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportContainerChunk {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseExportContainerChunk();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.data = Buffer.from(reader.bytes());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
 export type ContainersService = typeof ContainersService;
 export const ContainersService = {
   createContainer: {
@@ -7095,6 +7773,69 @@ export const ContainersService = {
       Buffer.from(DisconnectNetworkResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer) => DisconnectNetworkResponse.decode(value),
   },
+  /**
+   * The container's filesystem: diff, cp and export, running or stopped (volumes and bind mounts
+   * are not included). Paths are resolved inside the rootfs as if chrooted.
+   * Changes of the container's writable layer against its image (`docker diff`).
+   */
+  containerChanges: {
+    path: "/berth.runtime.v1.Containers/ContainerChanges",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ContainerChangesRequest) => Buffer.from(ContainerChangesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => ContainerChangesRequest.decode(value),
+    responseSerialize: (value: ContainerChangesResponse) =>
+      Buffer.from(ContainerChangesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => ContainerChangesResponse.decode(value),
+  },
+  /** Docker's path stat (HEAD /containers/{id}/archive): the last element is not followed. */
+  statContainerPath: {
+    path: "/berth.runtime.v1.Containers/StatContainerPath",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: StatContainerPathRequest) => Buffer.from(StatContainerPathRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => StatContainerPathRequest.decode(value),
+    responseSerialize: (value: StatContainerPathResponse) =>
+      Buffer.from(StatContainerPathResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => StatContainerPathResponse.decode(value),
+  },
+  /** A tar of a path: the first message carries the stat, the others tar bytes. */
+  archiveContainerPath: {
+    path: "/berth.runtime.v1.Containers/ArchiveContainerPath",
+    requestStream: false,
+    responseStream: true,
+    requestSerialize: (value: ArchiveContainerPathRequest) =>
+      Buffer.from(ArchiveContainerPathRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => ArchiveContainerPathRequest.decode(value),
+    responseSerialize: (value: ArchiveContainerPathResponse) =>
+      Buffer.from(ArchiveContainerPathResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => ArchiveContainerPathResponse.decode(value),
+  },
+  /**
+   * Extracts a tar into a directory of the container: the first message carries the options,
+   * the others tar bytes.
+   */
+  extractToContainer: {
+    path: "/berth.runtime.v1.Containers/ExtractToContainer",
+    requestStream: true,
+    responseStream: false,
+    requestSerialize: (value: ExtractToContainerRequest) =>
+      Buffer.from(ExtractToContainerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => ExtractToContainerRequest.decode(value),
+    responseSerialize: (value: ExtractToContainerResponse) =>
+      Buffer.from(ExtractToContainerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => ExtractToContainerResponse.decode(value),
+  },
+  /** A tar of the container's merged rootfs (`docker export`). */
+  exportContainer: {
+    path: "/berth.runtime.v1.Containers/ExportContainer",
+    requestStream: false,
+    responseStream: true,
+    requestSerialize: (value: ExportContainerRequest) => Buffer.from(ExportContainerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => ExportContainerRequest.decode(value),
+    responseSerialize: (value: ExportContainerChunk) => Buffer.from(ExportContainerChunk.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => ExportContainerChunk.decode(value),
+  },
 } as const;
 
 export interface ContainersServer extends UntypedServiceImplementation {
@@ -7142,6 +7883,23 @@ export interface ContainersServer extends UntypedServiceImplementation {
    */
   connectNetwork: handleUnaryCall<ConnectNetworkRequest, ConnectNetworkResponse>;
   disconnectNetwork: handleUnaryCall<DisconnectNetworkRequest, DisconnectNetworkResponse>;
+  /**
+   * The container's filesystem: diff, cp and export, running or stopped (volumes and bind mounts
+   * are not included). Paths are resolved inside the rootfs as if chrooted.
+   * Changes of the container's writable layer against its image (`docker diff`).
+   */
+  containerChanges: handleUnaryCall<ContainerChangesRequest, ContainerChangesResponse>;
+  /** Docker's path stat (HEAD /containers/{id}/archive): the last element is not followed. */
+  statContainerPath: handleUnaryCall<StatContainerPathRequest, StatContainerPathResponse>;
+  /** A tar of a path: the first message carries the stat, the others tar bytes. */
+  archiveContainerPath: handleServerStreamingCall<ArchiveContainerPathRequest, ArchiveContainerPathResponse>;
+  /**
+   * Extracts a tar into a directory of the container: the first message carries the options,
+   * the others tar bytes.
+   */
+  extractToContainer: handleClientStreamingCall<ExtractToContainerRequest, ExtractToContainerResponse>;
+  /** A tar of the container's merged rootfs (`docker export`). */
+  exportContainer: handleServerStreamingCall<ExportContainerRequest, ExportContainerChunk>;
 }
 
 export interface ContainersClient extends Client {
@@ -7492,6 +8250,82 @@ export interface ContainersClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DisconnectNetworkResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * The container's filesystem: diff, cp and export, running or stopped (volumes and bind mounts
+   * are not included). Paths are resolved inside the rootfs as if chrooted.
+   * Changes of the container's writable layer against its image (`docker diff`).
+   */
+  containerChanges(
+    request: ContainerChangesRequest,
+    callback: (error: ServiceError | null, response: ContainerChangesResponse) => void,
+  ): ClientUnaryCall;
+  containerChanges(
+    request: ContainerChangesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ContainerChangesResponse) => void,
+  ): ClientUnaryCall;
+  containerChanges(
+    request: ContainerChangesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ContainerChangesResponse) => void,
+  ): ClientUnaryCall;
+  /** Docker's path stat (HEAD /containers/{id}/archive): the last element is not followed. */
+  statContainerPath(
+    request: StatContainerPathRequest,
+    callback: (error: ServiceError | null, response: StatContainerPathResponse) => void,
+  ): ClientUnaryCall;
+  statContainerPath(
+    request: StatContainerPathRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: StatContainerPathResponse) => void,
+  ): ClientUnaryCall;
+  statContainerPath(
+    request: StatContainerPathRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: StatContainerPathResponse) => void,
+  ): ClientUnaryCall;
+  /** A tar of a path: the first message carries the stat, the others tar bytes. */
+  archiveContainerPath(
+    request: ArchiveContainerPathRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ArchiveContainerPathResponse>;
+  archiveContainerPath(
+    request: ArchiveContainerPathRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ArchiveContainerPathResponse>;
+  /**
+   * Extracts a tar into a directory of the container: the first message carries the options,
+   * the others tar bytes.
+   */
+  extractToContainer(
+    callback: (error: ServiceError | null, response: ExtractToContainerResponse) => void,
+  ): ClientWritableStream<ExtractToContainerRequest>;
+  extractToContainer(
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ExtractToContainerResponse) => void,
+  ): ClientWritableStream<ExtractToContainerRequest>;
+  extractToContainer(
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ExtractToContainerResponse) => void,
+  ): ClientWritableStream<ExtractToContainerRequest>;
+  extractToContainer(
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ExtractToContainerResponse) => void,
+  ): ClientWritableStream<ExtractToContainerRequest>;
+  /** A tar of the container's merged rootfs (`docker export`). */
+  exportContainer(
+    request: ExportContainerRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ExportContainerChunk>;
+  exportContainer(
+    request: ExportContainerRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ExportContainerChunk>;
 }
 
 export const ContainersClient = makeGenericClientConstructor(
