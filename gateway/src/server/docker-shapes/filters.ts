@@ -1,4 +1,4 @@
-import { BerthError } from '@berth/kit';
+import { BerthError } from '@berth/kit/errors'; // light: the CLI loads this file too
 import type { types } from '@berth/proto';
 
 /**
