@@ -16,6 +16,8 @@ declare -A NEED=(
   [setfattr]=attr
   [getfattr]=attr
   [skopeo]=skopeo
+  # a third-party client of berth's registry proxy in the e2e tests
+  [podman]=podman
   [umoci]=umoci
   [tini]=tini
   [catatonit]=catatonit

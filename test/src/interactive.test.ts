@@ -98,3 +98,24 @@ test('berth exec -it and berth attach (ctrl-p ctrl-q detaches, exit ends it with
   assert.equal(await again.exitStatus(), 9, 'attach ends with the container\'s exit code');
   assert.equal((await docker(s.socket, ['rm', '-f', 'tty2'])).code, 0);
 });
+
+test('berth run -it: ctrl-p ctrl-q detaches (exit 0), the container goes on, docker attach rejoins it', async () => {
+  const t = await open([process.execPath, BERTH_CLI, 'run', '-it', '--name', 'tty3', '--network', 'none', s.busybox, 'sh'], berthEnv());
+  await t.waitFor(/# ?$/m);
+  await t.type('echo before-de""tach');
+  await t.waitFor(/^before-detach\r?$/m);
+  await t.keys('C-p', 'C-q');
+  assert.equal(await t.exitStatus(), 0, await t.screen());
+  const state = await docker(s.socket, ['inspect', '--format', '{{.State.Status}} {{.State.Running}}', 'tty3']);
+  assert.equal(state.stdout.trim(), 'running true', 'the container keeps running after a detach');
+
+  const attach = await open([DOCKER_CLI, 'attach', 'tty3'], dockerEnv());
+  await new Promise((r) => setTimeout(r, 500));
+  await attach.type('echo re""joined');
+  await attach.waitFor(/^rejoined\r?$/m);
+  await attach.type('exit 5');
+  assert.equal(await attach.exitStatus(), 5, 'attach ends with the container\'s exit code');
+  const after = await docker(s.socket, ['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', 'tty3']);
+  assert.equal(after.stdout.trim(), 'exited 5');
+  assert.equal((await docker(s.socket, ['rm', 'tty3'])).code, 0);
+});

@@ -1,7 +1,7 @@
 import type { runtime, types } from '@berth/proto';
 import { effectiveConfig } from './effective-config.js';
 import { parseImageConfig } from './image-config.js';
-import { mountPoints } from './container-mounts.js';
+import { isVolumePath, mountPoints } from './container-mounts.js';
 import { legacyEndpointFields, networksFor, portBindingMap, portMap } from './container-network.js';
 import { sandboxId } from './network-shapes.js';
 import { zeroTimeIfEmpty } from './container-status.js';
@@ -89,8 +89,9 @@ export function containerInspect(c: runtime.Container): Record<string, unknown> 
 
 function hostConfig(spec: runtime.ContainerSpec, runtimeName: string): Record<string, unknown> {
   const r = spec.resources;
+  const binds = spec.binds.filter((b) => !isVolumePath(b)); // bare paths are Config.Volumes
   return {
-    Binds: spec.binds.length > 0 ? spec.binds : null,
+    Binds: binds.length > 0 ? binds : null,
     ContainerIDFile: '',
     LogConfig: { Type: 'k8s-file', Config: {} },
     NetworkMode: spec.networkMode,

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { containerSpecFromDocker, validContainerName } from './container-spec.js';
+import { containerInspect } from './container-inspect.js';
+import { containerSummary } from './container-summary.js';
+import { containerFixture } from '../testing/container-fixture.js';
 
 /** A body as `docker run -d --name web -e A=1 -p 8080:80 --network host --rm busybox sleep 9` sends it (trimmed). */
 const dockerBody = {
@@ -89,4 +92,31 @@ test('container names follow Docker\'s rule', () => {
   assert.throws(() => validContainerName('x'), /Invalid container name \(x\)/);
   assert.throws(() => validContainerName('-bad'), { kind: 'invalid_argument' });
   assert.throws(() => validContainerName('a/b'), { kind: 'invalid_argument' });
+});
+
+test('Config.Volumes (`-v /data`) become anonymous volumes: bare paths in binds, unless a mount covers them', () => {
+  const spec = containerSpecFromDocker({
+    Image: 'b',
+    Volumes: { '/anon': {}, '/named': {}, '/bound/': {}, '/tmp': {}, '/m': {} },
+    HostConfig: { Binds: ['data:/named', '/host:/bound'], Tmpfs: { '/tmp': '' }, Mounts: [{ Type: 'volume', Source: 'x', Target: '/m' }] },
+  });
+  assert.deepEqual(spec.binds, ['data:/named', '/host:/bound', '/anon']);
+  assert.deepEqual(containerSpecFromDocker({ Image: 'b', Volumes: null }).binds, []);
+  assert.throws(() => containerSpecFromDocker({ Image: 'b', Volumes: ['/x'] }), /field Volumes/);
+});
+
+test('inspect and ps show Config.Volumes as asked, not as binds, and every volume in Mounts', () => {
+  const spec = containerSpecFromDocker({ Image: 'b', Volumes: { '/anon': {} }, HostConfig: { Binds: ['/host:/h:ro'] } });
+  const anon = 'a'.repeat(64);
+  const c = containerFixture({
+    spec,
+    volumeMounts: { values: [{ name: anon, source: `/s/volumes/${anon}/_data`, destination: '/anon', readOnly: false, anonymous: true }] },
+  });
+  const i = containerInspect(c) as Record<string, any>;
+  assert.deepEqual(i['HostConfig'].Binds, ['/host:/h:ro']);
+  assert.deepEqual(i['Config'].Volumes, { '/anon': {} });
+  const volume = { Type: 'volume', Name: anon, Source: `/s/volumes/${anon}/_data`, Destination: '/anon', Driver: 'local', Mode: '', RW: true, Propagation: '' };
+  const bind = { Type: 'bind', Source: '/host', Destination: '/h', Mode: 'ro', RW: false, Propagation: 'rprivate' };
+  assert.deepEqual(i['Mounts'], [bind, volume]);
+  assert.deepEqual(containerSummary(c)['Mounts'], [bind, volume]);
 });

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { BerthError } from '@berth/kit';
 import type { runtime, types } from '@berth/proto';
 import {
@@ -51,7 +52,7 @@ export function containerSpecFromDocker(body: unknown): runtime.ContainerSpec {
     portBindings: portBindings(host),
     publishAllPorts: optBool(host, 'PublishAllPorts', 'HostConfig.PublishAllPorts'),
     resources: resources(host),
-    binds: optStrings(host, 'Binds', 'HostConfig.Binds'),
+    binds: bindsWithVolumes(config, host),
     mounts: mounts(host),
     privileged: optBool(host, 'Privileged', 'HostConfig.Privileged'),
     capAdd: optStrSlice(host, 'CapAdd', 'HostConfig.CapAdd') ?? [],
@@ -109,6 +110,31 @@ function resources(host: JsonObject): runtime.Resources {
     pidsLimit: n('PidsLimit'),
     blkioWeight: n('BlkioWeight'),
   };
+}
+
+/**
+ * HostConfig.Binds plus Config.Volumes: the docker CLI puts `-v /data` (a volume without a source)
+ * in Config.Volumes, and Docker makes an anonymous volume for each. The runtime reads a bind that
+ * is a bare path as exactly that, so each Config.Volumes destination that no bind, mount or tmpfs
+ * already covers (those win, as in Docker) is passed on as one.
+ */
+function bindsWithVolumes(config: JsonObject, host: JsonObject): string[] {
+  const binds = optStrings(host, 'Binds', 'HostConfig.Binds');
+  const volumes = Object.keys(asObject(config['Volumes'], 'Volumes'));
+  if (volumes.length === 0) return binds;
+  const clean = (p: string) => path.posix.normalize(p).replace(/(.)\/+$/, '$1'); // "/a/b/" is "/a/b"
+  const taken = new Set([
+    ...binds.map((b) => clean(b.split(':')[1] ?? b)),
+    ...mounts(host).map((m) => clean(m.target)),
+    ...Object.keys(optStringMap(host, 'Tmpfs', 'HostConfig.Tmpfs')).map(clean),
+  ]);
+  const out = [...binds];
+  for (const v of volumes) {
+    if (v === '' || taken.has(clean(v))) continue;
+    taken.add(clean(v));
+    out.push(v);
+  }
+  return out;
 }
 
 /** HostConfig.Mounts (`--mount`): Type/Source/Target/ReadOnly; read-only becomes the "ro" option. */

@@ -6,6 +6,7 @@ import { listPorts, networksFor } from './container-network.js';
 import { mountPoints } from './container-mounts.js';
 import { statusText } from './container-status.js';
 import { emptySpec, emptyState } from './container-defaults.js';
+import { withVolumeMounts } from './runtime-extras.js';
 
 /** An entry of `GET /containers/json` (Docker's ContainerSummary). */
 export function containerSummary(c: runtime.Container, now: Date = new Date()): Record<string, unknown> {
@@ -25,6 +26,6 @@ export function containerSummary(c: runtime.Container, now: Date = new Date()): 
     Status: statusText(state, now),
     HostConfig: { NetworkMode: spec.networkMode },
     NetworkSettings: { Networks: networksFor(c) },
-    Mounts: mountPoints(spec),
+    Mounts: withVolumeMounts(c, mountPoints(spec)),
   };
 }

@@ -1,5 +1,6 @@
 import type { runtime } from '@berth/proto';
 import type { OciRuntimeConfig } from './image-config.js';
+import { isVolumePath } from './container-mounts.js';
 
 /**
  * What Docker shows as a container's Config: the user's settings merged with the image's, by
@@ -41,8 +42,15 @@ export function effectiveConfig(spec: runtime.ContainerSpec, image: OciRuntimeCo
     labels: { ...(image.Labels ?? {}), ...spec.labels },
     exposedPorts: [...new Set([...Object.keys(image.ExposedPorts ?? {}), ...spec.exposedPorts])],
     stopSignal: spec.stopSignal || image.StopSignal || '',
-    volumes: image.Volumes ?? null,
+    volumes: volumes(spec, image),
   };
+}
+
+/** The image's VOLUMEs and the user's (`-v /data`: Config.Volumes, kept as bare-path binds). */
+function volumes(spec: runtime.ContainerSpec, image: OciRuntimeConfig): Record<string, object> | null {
+  const asked = spec.binds.filter(isVolumePath);
+  if (asked.length === 0) return image.Volumes ?? null;
+  return { ...(image.Volumes ?? {}), ...Object.fromEntries(asked.map((v) => [v, {}])) };
 }
 
 /** The command line Docker shows in `ps`: path and args, or entrypoint + cmd before the first start. */

@@ -92,17 +92,21 @@ export async function startProxyServer(o: ProxyServerOptions): Promise<ProxyServ
   }
 
   async function dispatch(op: ProxyOp, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    // A mirror URL naming its registry (`/127.0.0.1_5001/v2/…`) stands for `?ns=`.
+    const ns = op.upstream === undefined ? url.searchParams.get('ns') : router.upstreamOf(op.upstream);
+    const base = op.upstream === undefined ? '/v2' : `/${encodeURIComponent(op.upstream)}/v2`;
+    const deps = { manifests: manifests!, tags, upstreams: upstreams!, logger };
     switch (op.kind) {
       case 'base':
         return sendJson(res, req, {});
       case 'catalog':
-        return serveCatalog({ manifests: manifests!, tags, upstreams: upstreams!, logger }, req, res, url);
+        return serveCatalog(deps, req, res, url, op.upstream === undefined ? undefined : { host: ns!, base });
       case 'manifest':
-        return serveManifest({ manifests: manifests!, tags, upstreams: upstreams!, logger }, req, res, router.route(op.name, url.searchParams.get('ns')), op.reference);
+        return serveManifest(deps, req, res, router.route(op.name, ns), op.reference);
       case 'tags':
-        return serveTags({ manifests: manifests!, tags, upstreams: upstreams!, logger }, req, res, router.route(op.name, url.searchParams.get('ns')), op.name, url);
+        return serveTags(deps, req, res, router.route(op.name, ns), op.name, url, base);
       case 'blob':
-        return serveBlob({ store, fetcher: fetcher!, upstreams: upstreams!, metrics, logger }, req, res, router.route(op.name, url.searchParams.get('ns')), op.digest);
+        return serveBlob({ store, fetcher: fetcher!, upstreams: upstreams!, metrics, logger }, req, res, router.route(op.name, ns), op.digest);
       default:
         throw new BerthError('not_found', `${url.pathname}: not part of the registry API`);
     }

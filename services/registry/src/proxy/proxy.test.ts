@@ -59,13 +59,20 @@ describe('pull-through proxy in front of two registries', () => {
     assert.equal(readFileSync(path.join(bundle, 'rootfs/etc/tools'), 'utf8'), 'tools\n');
   });
 
-  it('serves every spelling of an upstream: host:port, a route, the default upstream, containerd ?ns=', async () => {
+  it('serves every spelling of an upstream: host:port, a route, the default upstream, containerd ?ns=, a mirror prefix', async () => {
     const direct = await httpPull(proxy.base, `${one.host}/busybox`, 'latest');
     assert.equal(direct.manifestDigest, busybox.manifest.digest);
     assert.equal((await httpPull(proxy.base, 'library/busybox', 'latest')).manifestDigest, busybox.manifest.digest);
     assert.equal((await httpPull(proxy.base, 'library/busybox', busybox.manifest.digest)).manifestDigest, busybox.manifest.digest);
     const ns = await httpGet(`${proxy.base}/v2/team/tools/manifests/1.0?ns=${two.host}`);
     assert.equal(ns.headers['docker-content-digest'], tools.manifest.digest);
+    // A mirror URL that names its registry, by host or by route: one proxy mirrors every upstream.
+    assert.equal((await httpPull(`${proxy.base}/${one.host.replace(':', '_')}`, 'busybox', 'latest')).manifestDigest, busybox.manifest.digest);
+    assert.equal((await httpPull(`${proxy.base}/${one.host}`, 'busybox', 'latest')).manifestDigest, busybox.manifest.digest);
+    assert.equal((await httpPull(`${proxy.base}/second`, 'team/tools', '1.0')).manifestDigest, tools.manifest.digest);
+    assert.equal((await httpGet(`${proxy.base}/second/v2/`)).status, 200);
+    assert.equal((await httpGet(`${proxy.base}/127.0.0.1_1/v2/busybox/manifests/latest`)).status, 403);
+    assert.equal((await httpGet(`${proxy.base}/nowhere/v2/busybox/manifests/latest`)).status, 404);
     const refused = await httpGet(`${proxy.base}/v2/127.0.0.1_1/busybox/manifests/latest`);
     assert.equal(refused.status, 403);
     assert.equal((JSON.parse(refused.body.toString()) as { errors: Array<{ code: string }> }).errors[0]!.code, 'DENIED');
@@ -88,7 +95,13 @@ describe('pull-through proxy in front of two registries', () => {
     const tags = JSON.parse((await httpGet(`${proxy.base}/v2/second/team/tools/tags/list`)).body.toString());
     assert.deepEqual(tags, { name: 'second/team/tools', tags: ['1.0'] });
     const catalog = JSON.parse((await httpGet(`${proxy.base}/v2/_catalog`)).body.toString()) as { repositories: string[] };
-    assert.deepEqual(catalog.repositories, [`${one.host}/busybox`, `${two.host}/library/busybox`, `${two.host}/team/tools`].sort());
+    // Names a client can pull through the proxy: no ':' inside a repository name.
+    const spelled = (host: string) => host.replace(':', '_');
+    assert.deepEqual(catalog.repositories, [`${spelled(one.host)}/busybox`, `${spelled(two.host)}/library/busybox`, `${spelled(two.host)}/team/tools`].sort());
+    for (const name of catalog.repositories) assert.equal((await httpGet(`${proxy.base}/v2/${name}/tags/list`)).status, 200, name);
+    // Under a mirror prefix, one registry's repositories as that registry names them.
+    const mirrored = JSON.parse((await httpGet(`${proxy.base}/second/v2/_catalog`)).body.toString()) as { repositories: string[] };
+    assert.deepEqual(mirrored.repositories, ['library/busybox', 'team/tools']);
     const metrics = (await httpGet(`${proxy.base}/metrics`)).body.toString();
     assert.match(metrics, /^berth_proxy_cache_requests_total\{kind="blob",result="hit"\} [1-9]/m);
     assert.match(metrics, /^berth_proxy_cache_requests_total\{kind="blob",result="miss"\} [1-9]/m);

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BerthError, type Logger } from '@berth/kit';
 import { repositoryName } from '../domain/reference.js';
 import type { ManifestCache } from './manifest-cache.js';
-import type { Repository } from './routes.js';
+import { proxyName, type Repository } from './routes.js';
 import type { TagIndex } from './tag-index.js';
 import { isOutage, type Upstreams } from './upstream.js';
 
@@ -29,7 +29,7 @@ export async function serveManifest(deps: ReadHandlerDeps, req: IncomingMessage,
  * `GET /v2/<name>/tags/list`: the upstream's list (always asked: tags move); while it cannot
  * answer, the tags the proxy has cached. Paginated with `n` and `last` as the spec says.
  */
-export async function serveTags(deps: ReadHandlerDeps, req: IncomingMessage, res: ServerResponse, repo: Repository, name: string, url: URL): Promise<void> {
+export async function serveTags(deps: ReadHandlerDeps, req: IncomingMessage, res: ServerResponse, repo: Repository, name: string, url: URL, base = '/v2'): Promise<void> {
   let tags: string[];
   try {
     tags = await deps.upstreams.listTags(repo);
@@ -39,13 +39,21 @@ export async function serveTags(deps: ReadHandlerDeps, req: IncomingMessage, res
     deps.logger.info({ repository: repositoryName(repo), err: (err as Error).message }, 'upstream cannot answer: listing cached tags');
     tags = known;
   }
-  const page = paginate([...tags].sort(), url, `/v2/${name}/tags/list`);
+  const page = paginate([...tags].sort(), url, `${base}/${name}/tags/list`);
   sendJson(res, req, { name, tags: page.items }, page.link);
 }
 
-/** `GET /v2/_catalog`: the repositories the proxy holds tags of, by canonical name. */
-export function serveCatalog(deps: ReadHandlerDeps, req: IncomingMessage, res: ServerResponse, url: URL): void {
-  const page = paginate(deps.tags.repositories(), url, '/v2/_catalog');
+/**
+ * `GET /v2/_catalog`: the repositories the proxy holds tags of, as names a client can pull through
+ * it (`127.0.0.1_5001/busybox`, `docker.io/library/busybox`). Under a mirror prefix
+ * (`/<upstream>/v2/_catalog`, `upstream` its registry host) only that registry's, without the host.
+ */
+export function serveCatalog(deps: ReadHandlerDeps, req: IncomingMessage, res: ServerResponse, url: URL, upstream?: { host: string; base: string }): void {
+  const all = deps.tags.repositories();
+  const names = upstream
+    ? all.filter((r) => r.startsWith(`${upstream.host}/`)).map((r) => r.slice(upstream.host.length + 1))
+    : all.map(proxyName);
+  const page = paginate(names.sort(), url, `${upstream?.base ?? '/v2'}/_catalog`);
   sendJson(res, req, { repositories: page.items }, page.link);
 }
 

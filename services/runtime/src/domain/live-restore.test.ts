@@ -66,4 +66,28 @@ describe('live restore (real runc + conmon)', () => {
     assert.equal((await h.client.getContainer({ id: keeper })).container!.state!.exitCode, 0);
     assert.equal(await h.logs(keeper), 'up\n');
   });
+
+  it('applies the restart policy to an exit found by the restore (RestartCount counts it)', async () => {
+    const trigger = path.join(h.root, 'trigger-policy');
+    await mkdir(trigger);
+    // Exits 3 when triggered; started again (the trigger still there) it just runs.
+    const cmd = ['sh', '-c', '[ -e /t/go ] && exec sleep 300; while [ ! -e /t/go ]; do sleep 0.05; done; exit 3'];
+    const id = await h.run({ cmd, binds: [`${trigger}:/t:ro`], restartPolicy: { name: 'on-failure', maximumRetryCount: 3 } }, 'retrier');
+    const pid = (await h.client.getContainer({ id })).container!.state!.pid;
+
+    await h.stopService();
+    await writeFile(path.join(trigger, 'go'), '');
+    await until('the exit recorded by conmon', () => exists(path.join(h.config.runRoot, 'runtime', 'exits', id)));
+    await h.startService();
+
+    const die = await h.event(id, 'die');
+    assert.equal(die.Actor.Attributes.exitCode, '3');
+    await until('started again by its policy', async () => {
+      const c = (await h.client.getContainer({ id })).container!;
+      return c.state!.status === 'running' && c.state!.pid !== pid && c.restartCount === 1;
+    });
+    assert.equal((await h.client.stopContainer({ id, timeoutSeconds: 1, signal: '' })).alreadyStopped, false);
+    const stopped = (await h.client.getContainer({ id })).container!;
+    assert.deepEqual([stopped.state!.status, stopped.restartCount], ['exited', 1], 'a user stop is not undone');
+  });
 });

@@ -26,13 +26,16 @@ export async function removeContainer(ctx: RuntimeContext, ref: string, opts: { 
     if (current.state.status === Status.Removing) {
       throw new BerthError('failed_precondition', `removal of container ${c.id} is already in progress`);
     }
-    await finishRemoval(ctx, setState(ctx, current, Status.Removing));
+    await finishRemoval(ctx, setState(ctx, current, Status.Removing), opts.removeVolumes);
   });
-  if (opts.removeVolumes) await removeAnonymousVolumes(ctx, c.volumes ?? []);
 }
 
-/** The removal proper, for a container in `removing` (also after a crash in the middle of one). */
-export async function finishRemoval(ctx: RuntimeContext, c: Container): Promise<void> {
+/**
+ * The removal proper, for a container in `removing` (also after a crash in the middle of one).
+ * With `removeVolumes` (`rm -v`, `--rm`) its anonymous volumes go too — before the destroy event
+ * and the `removed` waiters, as in Docker, so a `docker run --rm` that returned left none behind.
+ */
+export async function finishRemoval(ctx: RuntimeContext, c: Container, removeVolumes = false): Promise<void> {
   const t = stopwatch();
   try {
     await releaseResources(ctx, c);
@@ -49,6 +52,7 @@ export async function finishRemoval(ctx: RuntimeContext, c: Container): Promise<
     throw err;
   }
   ctx.db.delete(c.id);
+  if (removeVolumes) await removeAnonymousVolumes(ctx, c.volumes ?? []);
   ctx.execs.forgetContainer(c.id);
   ctx.attaches.cancelAll(c.id);
   ctx.restarts.forget(c.id);
