@@ -1,6 +1,6 @@
 import { parseArgs, type FlagSpec } from './args.js';
 import type { AnyCommand, CliContext, Output } from './command.js';
-import { COMMANDS } from './commands/index.js';
+import { COMMANDS, findCommand } from './commands/index.js';
 import { DEFAULT_HOST, EngineClient } from './engine-client.js';
 import { CliError, DaemonError, UsageError } from './errors.js';
 import { StreamError } from './render/pull-progress.js';
@@ -69,7 +69,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return verbAt < 0 && global.flags.get('help') !== true ? 1 : 0;
     }
     verb = argv[verbAt]!;
-    const command = COMMANDS.find((c) => c.name === verb);
+    const command = await findCommand(verb);
     if (!command) {
       io.stderr.write(`berth: '${verb}' is not a berth command.\nSee 'berth --help'\n`);
       return 1;

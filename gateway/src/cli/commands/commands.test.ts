@@ -78,3 +78,14 @@ test('parseSince: durations, RFC 3339 and unix seconds', () => {
   assert.equal(parseSince('1704067200', now), '1704067200');
   assert.throws(() => parseSince('yesterday', now), /invalid value/);
 });
+
+test('the lazy command table names each verb as its module does, with the same summary', async () => {
+  const { COMMANDS } = await import('./index.js');
+  assert.ok(COMMANDS.length >= 39);
+  for (const entry of COMMANDS) {
+    const command = await entry.load();
+    assert.equal(command.name, entry.name);
+    assert.equal(command.summary, entry.summary, `summary of ${entry.name}`);
+  }
+  assert.equal(new Set(COMMANDS.map((c) => c.name)).size, COMMANDS.length, 'no verb twice');
+});
