@@ -3,14 +3,36 @@
 // (nothing changed: every step a cache hit), by `berth build` against a throwaway stack and by
 // `podman build` (Debian podman, when installed) on its own temp store. hyperfine times both in
 // one run; the table prints the medians and the ratio to berth.
+// The "API" rows send the same request from a minimal node client (what the docker CLI does,
+// without berth CLI's start-up), to tell the engine's time from the CLI's.
 // Usage: node bench/build.mjs [runs]      (from the repo root, as root, after `npm run build`)
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { benchStack, hyperfine, table } from './lib.mjs';
 
+if (process.argv[2] === '--post') {
+  // node bench/build.mjs --post SOCKET CONTEXT [nocache]: one POST /build, the context tarred here.
+  const { contextTar } = await import('../gateway/dist/builder/context-tar.js');
+  const [socketPath, ctx, nocache] = process.argv.slice(3);
+  const query = `/build?q=1&networkmode=none&t=bench:berth${nocache ? '&nocache=1' : ''}`;
+  const text = await new Promise((resolve, reject) => {
+    const req = http.request({ socketPath, method: 'POST', path: query, headers: { 'Content-Type': 'application/x-tar' } }, (res) => {
+      let out = '';
+      res.on('data', (d) => (out += d));
+      res.on('end', () => resolve(out));
+    });
+    req.on('error', reject);
+    contextTar(ctx).pipe(req);
+  });
+  if (!text.includes('"aux"')) throw new Error(`build failed: ${text}`);
+  process.exit(0);
+}
+
+// Loaded here, not imported at the top: the --post client above must not pay for the stack's modules.
+const { benchStack, hyperfine, table } = await import('./lib.mjs');
 const runs = Number(process.argv[2] ?? 10);
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const berthCli = path.join(repo, 'gateway/dist/cli/main.js');
@@ -44,7 +66,13 @@ try {
   const berth = (extra) => `${process.execPath} ${berthCli} build -q --network none ${extra} -t bench:berth ${ctx}`;
   const check = spawnSync(process.execPath, [berthCli, 'build', '-t', 'bench:berth', ctx], { encoding: 'utf8' });
   if (check.status !== 0) throw new Error(`berth build failed: ${check.stdout}${check.stderr}`);
-  const commands = { 'berth cold (--no-cache)': berth('--no-cache'), 'berth cached': berth('') };
+  const api = (extra) => `${process.execPath} ${fileURLToPath(import.meta.url)} --post ${s.socket} ${ctx} ${extra}`;
+  const commands = {
+    'berth cold (--no-cache)': berth('--no-cache'),
+    'berth cached': berth(''),
+    'berth API cold (--no-cache)': api('nocache'),
+    'berth API cached': api(''),
+  };
 
   const podmanArgs = ['--root', path.join(work, 'podman/root'), '--runroot', path.join(work, 'podman/run'), '--storage-driver', 'overlay', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file'];
   if (hasPodman) {

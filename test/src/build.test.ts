@@ -230,3 +230,40 @@ test('parse errors name the line; berth build builds with -f, --build-arg and --
   assert.equal(q.code, 0, q.stderr);
   assert.match(q.stdout.trim(), /^sha256:[0-9a-f]{64}$/);
 });
+
+test('docker build: COPY keeps the metadata of existing parent directories and copies into an existing directory; intermediate images are hidden from docker images but not -a', async () => {
+  const ctx = path.join(dir, 'parents');
+  write(ctx, {
+    Dockerfile: `FROM ${s.busybox}\nCOPY f.txt /tmp/x/\nCOPY f.txt /etc\nCMD ["sh", "-c", "stat -c '%a %U' /tmp /etc; cat /etc/f.txt /tmp/x/f.txt"]\n`,
+    'f.txt': 'copied\n',
+  });
+  const built = await dockerBuild(['-t', 'built:parents', ctx]);
+  assert.equal(built.code, 0, built.stdout + built.stderr);
+  const run = await docker(s.socket, ['run', '--rm', 'built:parents']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(run.stdout.trim().split('\n'), ['1777 root', '755 root', 'copied', 'copied']);
+
+  // Steps 2–4 each made an image; the first two are untagged parents of the next.
+  const ids = [...built.stdout.matchAll(/^ ---> ([0-9a-f]{12})$/gm)].map((m) => m[1]!);
+  const [, copyTmp, copyEtc, final] = ids;
+  assert.ok(copyTmp && copyEtc && final, built.stdout);
+  const listed = (await docker(s.socket, ['images', '-q'])).stdout;
+  const all = (await docker(s.socket, ['images', '-a', '-q'])).stdout;
+  for (const id of [copyTmp, copyEtc]) {
+    assert.doesNotMatch(listed, new RegExp(id), `intermediate ${id} is not listed without -a`);
+    assert.match(all, new RegExp(id), `intermediate ${id} is listed with -a`);
+  }
+  assert.match(listed, new RegExp(final));
+  const parent = (await docker(s.socket, ['image', 'inspect', '-f', '{{.Parent}}', 'built:parents'])).stdout.trim();
+  assert.match(parent, new RegExp(`^sha256:${copyEtc}`));
+});
+
+test('docker build: FROM scratch with config instructions only makes an image', async () => {
+  const ctx = path.join(dir, 'scratch-config');
+  write(ctx, { Dockerfile: 'FROM scratch\nLABEL only=config\nCMD ["/nothing"]\n' });
+  const built = await dockerBuild(['-t', 'built:scratch-config', ctx]);
+  assert.equal(built.code, 0, built.stdout + built.stderr);
+  const [img] = JSON.parse((await docker(s.socket, ['image', 'inspect', 'built:scratch-config'])).stdout) as Array<{ Config: { Labels: Record<string, string>; Cmd: string[] } }>;
+  assert.deepEqual(img!.Config.Labels, { only: 'config' });
+  assert.deepEqual(img!.Config.Cmd, ['/nothing']);
+});

@@ -33,6 +33,16 @@ export interface ArchivedPath {
   tar: AsyncIterable<Uint8Array>;
 }
 
+/** A path of an image's filesystem as a layer entry would carry it (a symlink at its end not followed). */
+export interface ImagePathInfo {
+  type: 'directory' | 'symlink' | 'other';
+  /** Permission bits (with setuid/setgid/sticky). */
+  mode: number;
+  uid: number;
+  gid: number;
+  mtime: Date;
+}
+
 /**
  * Everything the builder needs from the services. The executor knows only this interface, so it
  * is tested against an in-memory implementation; `GrpcBuildBackend` is the real one (image
@@ -56,7 +66,18 @@ export interface BuildBackend {
   commitConfig(parent: string, config: ContainerConfig, history: HistoryStep): Promise<BuiltImage>;
   /** COPY/ADD: the tar as one new layer on `parent` (undefined: on nothing, `FROM scratch`). */
   importLayer(parent: string | undefined, config: ContainerConfig, history: HistoryStep, tar: AsyncIterable<Uint8Array>, platform: string): Promise<BuiltImage>;
+  /**
+   * Paths of the image's filesystem (absolute), looked at together: what each is, or undefined
+   * where nothing is. COPY uses it for the destination and the directories above it.
+   */
+  statPaths(image: string, paths: readonly string[], signal?: AbortSignal): Promise<Map<string, ImagePathInfo | undefined>>;
   /** COPY --from: `path` of the image's filesystem, resolved as if chrooted. */
   archivePath(image: string, path: string, signal?: AbortSignal): Promise<ArchivedPath>;
   tagImage(imageId: string, tag: string): Promise<void>;
+  /**
+   * Waits for the clean-up a backend leaves running behind a step (removing a config step's
+   * snapshot, a reader container) so that it is off a step's critical path; the build calls it
+   * before it answers, whatever happened.
+   */
+  drain(): Promise<void>;
 }

@@ -22,11 +22,14 @@ export function cacheKey(step: StepKey): string {
  * The build cache index: step key → the image that step made. Kept in one JSON file under the
  * gateway's state dir (`<stateRoot>/gateway/builder/cache.json`), written whole through a
  * temporary file and a rename. Entries are only hints: a hit is used only when the image still
- * exists (`validate`), otherwise it is dropped, so removing images never breaks a build.
+ * exists (`validate`), otherwise it is dropped, so removing images never breaks a build. The file
+ * is read once per process and written once per build (`flush`), only when something changed: a
+ * cached build writes nothing; entries lost to a crash before the flush only cost a rebuild.
  */
 export class BuildCache {
   private entries: Map<string, string> | undefined;
   private saving: Promise<void> = Promise.resolve();
+  private dirty = false;
 
   constructor(private readonly dir: string) {}
 
@@ -52,13 +55,30 @@ export class BuildCache {
     if (id === undefined) return undefined;
     if (await exists(id)) return id;
     entries.delete(key);
-    await this.save();
+    this.dirty = true;
     return undefined;
+  }
+
+  /** The image recorded for a step, not checked: the caller checks it (`drop` if it is gone). */
+  async peek(key: string): Promise<string | undefined> {
+    return (await this.load()).get(key);
+  }
+
+  /** Forgets a step whose image is gone. */
+  drop(key: string): void {
+    if (this.entries?.delete(key)) this.dirty = true;
   }
 
   async store(key: string, imageId: string): Promise<void> {
     (await this.load()).set(key, imageId);
-    await this.save();
+    this.dirty = true;
+  }
+
+  /** Writes the index if a build changed it. */
+  flush(): Promise<void> {
+    if (!this.dirty) return this.saving;
+    this.dirty = false;
+    return this.save();
   }
 
   /** Saves serialized: the last write holds every entry of this process. */

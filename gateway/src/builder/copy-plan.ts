@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, open, readdir, readlink } from 'node:fs/promises';
+import { lstat, open, readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { invalidArgument, notFound } from '@berth/kit';
 import { contextParts, resolveInContext } from './build-context.js';
@@ -15,9 +15,12 @@ export interface CopyEntry {
   linkname?: string;
   /** Files and archives: where the bytes are on the host (inside the extracted context). */
   hostPath?: string;
+  /** A directory already in the image, carried as it is there: this owner, `mode` as is (no --chown/--chmod). */
+  owner?: { uid: number; gid: number };
 }
 
 const WILDCARD = /[*?[]/;
+const SMALL_FILE = 1 << 20;
 
 /**
  * Docker's COPY/ADD source → destination mapping over the extracted context: sources are
@@ -158,7 +161,9 @@ export async function hashEntries(entries: readonly CopyEntry[]): Promise<string
   const h = createHash('sha256');
   for (const e of entries) {
     h.update(`${e.name}\0${e.type}\0${e.mode.toString(8)}\0${e.size}\0${e.linkname ?? ''}\0`);
-    if (e.hostPath) for await (const chunk of createReadStream(e.hostPath)) h.update(chunk as Buffer);
+    // Small files in one read (a stream costs several round trips through the thread pool).
+    if (e.hostPath && e.size <= SMALL_FILE) h.update(await readFile(e.hostPath));
+    else if (e.hostPath) for await (const chunk of createReadStream(e.hostPath)) h.update(chunk as Buffer);
     h.update('\n');
   }
   return h.digest('hex');

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import * as tar from 'tar-stream';
 import { Readable } from 'node:stream';
 import { invalidArgument } from '@berth/kit';
-import type { BuildBackend } from './build-backend.js';
+import type { BuildBackend, ImagePathInfo } from './build-backend.js';
 import { contextParts } from './build-context.js';
-import { hashEntries, planContextCopy } from './copy-plan.js';
+import { hashEntries, planContextCopy, type CopyEntry } from './copy-plan.js';
 import { packEntries, repackArchive, type CopyMeta } from './layer-tar.js';
 
 export interface CopyRequest {
@@ -17,8 +17,12 @@ export interface CopyRequest {
   from?: () => Promise<string>;
   chown?: string;
   chmod?: string;
-  /** The stage's current image (for --chown user and group names). */
+  /** The stage's current image (for --chown user and group names, and the destination). */
   image: string | undefined;
+  /** Told the layer paths a context COPY wrote (on a miss, once its layer is packed). */
+  written?: (names: string[]) => void;
+  /** Paths of an image (absolute), as `BuildBackend.statPaths`; the executor remembers answers. */
+  statPaths: (image: string, paths: readonly string[]) => Promise<Map<string, ImagePathInfo | undefined>>;
   signal: AbortSignal | undefined;
 }
 
@@ -49,24 +53,87 @@ export async function copyLayer(backend: BuildBackend, req: CopyRequest): Promis
       tar: () => fromImageTar(backend, image, req, meta),
     };
   }
+  // Planned with the destination as written: the cache key is then a function of the parent image
+  // and the files, and the image is looked at only on a miss (contextLayerTar).
   const entries = await planContextCopy(req.contextDir, req.sources, req.dest, req.kind === 'add');
   const hash = createHash('sha256').update(await hashEntries(entries)).update(metaKey).digest('hex');
   const what = entries.length === 1 && entries[0]!.type === 'file' ? 'file' : entries.some((e) => e.type === 'archive') ? 'archive' : 'dir';
-  return { describe: `${upper} ${what}:${hash} in ${req.dest}`, hash, tar: () => packEntries(entries, meta) };
+  return { describe: `${upper} ${what}:${hash} in ${req.dest}`, hash, tar: () => contextLayerTar(backend, req, entries, meta) };
+}
+
+const destBaseOf = (dest: string) => dest.replace(/^\/+/, '').replace(/\/+$/, '');
+
+/** "a/b/c" → ["a", "a/b"]: the directories above a layer path, parents first. */
+function ancestors(name: string): string[] {
+  const parts = name.split('/').filter((p) => p !== '');
+  return parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/'));
+}
+
+/**
+ * The destination and the directories above it in the stage's image, by layer path ("a/b").
+ * Docker copies into the image's real filesystem, so its layer carries those directories as the
+ * image has them (a COPY into /tmp/x keeps /tmp 1777) and a destination that is a directory
+ * there is copied into even without a trailing `/`.
+ */
+async function lookAtDest(req: CopyRequest): Promise<Map<string, ImagePathInfo | undefined>> {
+  const base = destBaseOf(req.dest);
+  if (req.image === undefined || base === '') return new Map();
+  const names = [...ancestors(base), base];
+  const found = await req.statPaths(req.image, names.map((n) => `/${n}`));
+  return new Map(names.map((n) => [n, found.get(`/${n}`)]));
+}
+
+/**
+ * Entries for the directories above `entries` that the image already has, as it has them. A
+ * directory that is an entry itself is left to that entry; below a symlink nothing is added.
+ */
+function existingParents(entries: readonly CopyEntry[], image: ReadonlyMap<string, ImagePathInfo | undefined>, alsoDirs: readonly string[] = []): CopyEntry[] {
+  const own = new Set(entries.map((e) => e.name));
+  const wanted = new Set<string>();
+  for (const name of [...entries.map((e) => (e.type === 'archive' ? `${e.name}/x` : e.name)), ...alsoDirs.map((d) => `${d}/x`)]) {
+    for (const a of ancestors(name)) if (!own.has(a)) wanted.add(a);
+  }
+  const out: CopyEntry[] = [];
+  for (const dir of [...wanted].sort()) {
+    if (ancestors(dir).some((a) => image.get(a)?.type === 'symlink')) continue;
+    const info = image.get(dir);
+    if (info?.type !== 'directory') continue;
+    out.push({ name: dir, type: 'directory', mode: info.mode, mtime: info.mtime, size: 0, owner: { uid: info.uid, gid: info.gid } });
+  }
+  return out;
+}
+
+/** The layer of a COPY/ADD from the context, on a cache miss: the destination resolved against the image. */
+async function* contextLayerTar(backend: BuildBackend, req: CopyRequest, planned: CopyEntry[], meta: CopyMeta): AsyncGenerator<Uint8Array> {
+  const base = destBaseOf(req.dest);
+  const image = await lookAtDest(req);
+  let entries = planned;
+  const oneFileAsNamed = !req.dest.endsWith('/') && planned.length === 1 && planned[0]!.type === 'file' && planned[0]!.name === base;
+  if (oneFileAsNamed && image.get(base)?.type === 'directory') {
+    entries = await planContextCopy(req.contextDir, req.sources, `${req.dest}/`, req.kind === 'add');
+  }
+  // The parents carry what the image has: only the entries change what is known of it.
+  req.written?.(entries.map((e) => e.name)); // an archive's name: it and all below it
+  yield* packEntries([...existingParents(entries, image), ...entries], meta);
 }
 
 /** COPY --from: each source archived out of the image and renamed under the destination. */
-async function* fromImageTar(backend: BuildBackend, image: string, req: CopyRequest, meta: CopyMeta): AsyncGenerator<Uint8Array> {
+async function* fromImageTar(backend: BuildBackend, imageId: string, req: CopyRequest, meta: CopyMeta): AsyncGenerator<Uint8Array> {
   if (req.sources.length > 1 && !req.dest.endsWith('/')) {
     throw invalidArgument('When using COPY with more than one source file, the destination must be a directory and end with a /');
   }
-  const destBase = req.dest.replace(/^\/+/, '').replace(/\/+$/, '');
+  const destBase = destBaseOf(req.dest);
   const join = (a: string, b: string) => [a, b].filter((p) => p !== '').join('/');
-  // One tar out: the sources' tars are re-packed in turn (each without its end-of-archive blocks).
+  const image = await lookAtDest(req);
+  const destIsDir = req.dest.endsWith('/') || image.get(destBase)?.type === 'directory';
+  // One tar out: the directories above the destination, then the sources' tars re-packed in turn
+  // (each without its end-of-archive blocks).
   const parts: AsyncIterable<Uint8Array>[] = [];
+  let intoDir = destIsDir;
   for (const source of req.sources) {
     if (/[*?[]/.test(source)) throw invalidArgument(`COPY --from does not support wildcards in berth's builder: ${source}`);
-    const archived = await backend.archivePath(image, `/${contextParts(source).join('/')}`, req.signal);
+    const archived = await backend.archivePath(imageId, `/${contextParts(source).join('/')}`, req.signal);
+    if (archived.isDirectory) intoDir = true;
     const top = archived.name;
     const rename = (name: string): string | undefined => {
       const clean = name.replace(/^\.?\/+/, '').replace(/\/+$/, '');
@@ -75,11 +142,14 @@ async function* fromImageTar(backend: BuildBackend, image: string, req: CopyRequ
         return clean.startsWith(`${top}/`) ? join(destBase, clean.slice(top.length + 1)) : undefined;
       }
       if (clean !== top) return undefined;
-      return req.dest.endsWith('/') ? join(destBase, top) : destBase;
+      return destIsDir ? join(destBase, top) : destBase;
     };
     parts.push(repackArchive(archived.tar, rename, meta, false));
   }
-  yield* concatTars(parts);
+  // The directory the copied entries land in (the destination, or the one above a file destination).
+  const landing = intoDir ? destBase : (ancestors(destBase).pop() ?? '');
+  const parents = existingParents([], image, landing === '' ? [] : [landing]);
+  yield* concatTars([packEntries(parents, meta), ...parts]);
 }
 
 /** Several tars as one: entries of each, one end-of-archive at the end. */

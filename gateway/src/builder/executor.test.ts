@@ -6,9 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
-import type { ArchivedPath, BuildBackend, BuiltImage, HistoryStep, RunSpec } from './build-backend.js';
+import type { ArchivedPath, BuildBackend, BuiltImage, HistoryStep, ImagePathInfo, RunSpec } from './build-backend.js';
 import { BuildCache } from './build-cache.js';
 import { BuildExecutor, type BuildRequest } from './executor.js';
+import { ImagePaths } from './image-paths.js';
 import { parseDockerfile } from './dockerfile/parser.js';
 import type { ContainerConfig } from './image-config.js';
 
@@ -24,6 +25,9 @@ class FakeBackend implements BuildBackend {
   tags = new Map<string, string>();
   runs: RunSpec[] = [];
   removed: string[] = [];
+  /** What every image's filesystem has (statPaths), by absolute path; the paths asked for. */
+  paths = new Map<string, ImagePathInfo>();
+  statted: string[] = [];
   private n = 0;
   constructor(private readonly onRun: (spec: RunSpec) => { code: number; output?: string } = () => ({ code: 0 })) {}
 
@@ -66,6 +70,10 @@ class FakeBackend implements BuildBackend {
     }
     return this.add(parent, config, history, layer);
   }
+  async statPaths(_image: string, paths: readonly string[]) {
+    this.statted.push(...paths);
+    return new Map(paths.map((p) => [p, this.paths.get(p)]));
+  }
   async archivePath(image: string, p: string): Promise<ArchivedPath> {
     const file = [...(this.images.get(image)?.layer ?? [])].find((l) => `/${l.name}` === p);
     if (!file) throw new Error(`no ${p} in ${image}`);
@@ -77,6 +85,7 @@ class FakeBackend implements BuildBackend {
   async tagImage(id: string, tag: string) {
     this.tags.set(tag, id);
   }
+  async drain() {}
 }
 
 function setup(files: Record<string, string>) {
@@ -287,6 +296,100 @@ test('ADD extracts a local tar archive into the destination', async () => {
     assert.deepEqual(images[0]!.layer!.map((e) => [e.name, e.body, e.uid]), [['opt/top', '', 0], ['opt/top/f.txt', 'inner', 7]]);
     assert.deepEqual(images[1]!.layer!.map((e) => e.name), ['raw.tar'], 'COPY does not extract');
     assert.ok(r.id);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('COPY carries the directories above its destination as the image has them, and copies into an existing directory named without a slash', async () => {
+  const t = setup({ 'a.txt': 'A', 'dir/x': 'X' });
+  try {
+    const backend = new FakeBackend();
+    const when = new Date('2020-01-02T03:04:05Z');
+    backend.paths.set('/tmp', { type: 'directory', mode: 0o1777, uid: 0, gid: 0, mtime: when });
+    backend.paths.set('/home', { type: 'directory', mode: 0o755, uid: 0, gid: 0, mtime: when });
+    backend.paths.set('/home/app', { type: 'directory', mode: 0o750, uid: 1000, gid: 1000, mtime: when });
+    backend.paths.set('/srv', { type: 'directory', mode: 0o700, uid: 0, gid: 0, mtime: when });
+    backend.paths.set('/link', { type: 'symlink', mode: 0o777, uid: 0, gid: 0, mtime: when });
+    const layerOf = async (df: string) => (await build(backend, t.cache, t.context, `FROM busybox\n${df}\n`)).image.layer!.map((e) => [e.name, e.type, e.mode.toString(8), e.uid]);
+    assert.deepEqual(await layerOf('COPY a.txt /tmp/x/'), [['tmp', 'directory', '1777', 0], ['tmp/x/a.txt', 'file', '644', 0]]);
+    assert.deepEqual(await layerOf('COPY --chown=5 --chmod=600 a.txt /home/app/a'), [
+      ['home', 'directory', '755', 0],
+      ['home/app', 'directory', '750', 1000],
+      ['home/app/a', 'file', '600', 5],
+    ]);
+    assert.deepEqual(await layerOf('COPY a.txt /srv'), [['srv', 'directory', '700', 0], ['srv/a.txt', 'file', '644', 0]], 'an existing directory is copied into');
+    assert.deepEqual(await layerOf('COPY dir /srv'), [['srv', 'directory', '700', 0], ['srv/x', 'file', '644', 0]]);
+    assert.deepEqual(await layerOf('COPY a.txt /link/a'), [['link/a', 'file', '644', 0]], 'nothing is added over a symlink');
+    assert.deepEqual(await layerOf('COPY a.txt /new/a'), [['new/a', 'file', '644', 0]]);
+
+    const statted = backend.statted.length;
+    const again = await build(backend, t.cache, t.context, 'FROM busybox\nCOPY a.txt /srv\n');
+    assert.match(again.out, /Using cache/);
+    assert.equal(backend.statted.length, statted, 'a cache hit looks at nothing in the image');
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('FROM scratch with config steps only makes an image (one empty layer)', async () => {
+  const t = setup({});
+  try {
+    const backend = new FakeBackend();
+    const r = await build(backend, t.cache, t.context, 'FROM scratch\nLABEL a=b\nENV X=1\nCMD ["/x"]\n');
+    assert.deepEqual(r.image.config.Labels, { a: 'b' });
+    assert.deepEqual(r.image.config.Env, ['X=1']);
+    assert.deepEqual(r.image.config.Cmd, ['/x']);
+    assert.equal(r.image.parent, undefined);
+    assert.deepEqual(r.image.layer, []);
+    assert.match(r.image.history.createdBy, /LABEL "a"="b" && ENV X=1 && CMD/);
+    const again = await build(backend, t.cache, t.context, 'FROM scratch\nLABEL a=b\nENV X=1\nCMD ["/x"]\n');
+    assert.equal(again.id, r.id, 'cached');
+    await assert.rejects(build(backend, t.cache, t.context, 'FROM scratch\n'), /No image was generated/);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('what COPY learnt of an image filesystem is reused across config steps and builds (images are immutable)', async () => {
+  const t = setup({ 'a.txt': 'A' });
+  try {
+    const backend = new FakeBackend();
+    backend.paths.set('/tmp', { type: 'directory', mode: 0o1777, uid: 0, gid: 0, mtime: new Date(0) });
+    const executor = new BuildExecutor(backend, t.cache, new ImagePaths());
+    const run = (df: string) =>
+      executor.build(
+        { dockerfile: parseDockerfile(df), contextDir: t.context, tags: [], noCache: false, buildArgs: {}, labels: {}, networkMode: 'none', platform: '' },
+        { stream: () => undefined, aux: () => undefined },
+      );
+    await run('FROM busybox\nENV A=1\nCOPY a.txt /tmp/x\n');
+    assert.deepEqual(backend.statted, ['/tmp', '/tmp/x']);
+    const id = await run('FROM busybox\nENV A=2\nWORKDIR /w\nCOPY a.txt /tmp/x\n');
+    assert.deepEqual(backend.statted, ['/tmp', '/tmp/x'], 'the base image was looked at once');
+    assert.deepEqual(backend.images.get(id)!.layer!.map((e) => [e.name, e.mode.toString(8)]), [['tmp', '1777'], ['tmp/x', '644']]);
+    await run('FROM busybox\nENV A=2\nWORKDIR /w\nCOPY a.txt /tmp/x\nCOPY a.txt /tmp/y/\n');
+    assert.deepEqual(backend.statted, ['/tmp', '/tmp/x', '/tmp/y'], 'after a COPY, only what it may have changed is asked again');
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('cache hits are checked together; a hit whose image is gone is dropped and the build starts again', async () => {
+  const t = setup({});
+  try {
+    const backend = new FakeBackend();
+    const df = 'FROM busybox\nENV A=1\nRUN x\nCMD ["y"]\n';
+    const first = await build(backend, t.cache, t.context, df);
+    assert.equal(backend.runs.length, 1);
+    const envImage = [...backend.images.values()].find((i) => i.config.Env?.includes('A=1') && i.parent === 'sha256:base')!;
+    backend.images.delete(envImage.id);
+    const again = await build(backend, t.cache, t.context, df);
+    assert.match(again.out, /The cached image [0-9a-f]{12} is gone: building again/);
+    assert.equal(backend.runs.length, 2, 'the RUN on the rebuilt ENV image ran');
+    assert.notEqual(again.id, first.id);
+    const third = await build(backend, t.cache, t.context, df);
+    assert.equal(third.id, again.id);
+    assert.doesNotMatch(third.out, /gone/);
   } finally {
     t.cleanup();
   }

@@ -7,6 +7,7 @@ import { BuildCache, cacheKey } from './build-cache.js';
 import { containerConfigOf, resolveWorkdir, type ContainerConfig } from './image-config.js';
 import { configStep, runCommand, vars, type StageState } from './stage-steps.js';
 import { copyLayer } from './copy-step.js';
+import { ImagePaths } from './image-paths.js';
 
 export interface BuildRequest {
   dockerfile: Dockerfile;
@@ -59,6 +60,7 @@ export class BuildExecutor {
   constructor(
     private readonly backend: BuildBackend,
     private readonly cache: BuildCache,
+    private readonly paths: ImagePaths = new ImagePaths(),
   ) {}
 
   async build(req: BuildRequest, progress: BuildProgress): Promise<string> {
@@ -70,7 +72,36 @@ export class BuildExecutor {
     args.declareMeta(df.metaArgs, df.escape);
     const predefined = args.predefined();
     const built = new Map<string, string>(); // stage name or index → image
-    const run = new BuildRun(this.backend, this.cache, req, progress, built, predefined, args);
+    let run = new BuildRun(this.backend, this.cache, this.paths, req, progress, built, predefined, args, false);
+    let failed = false;
+    try {
+      try {
+        return await this.steps(req, progress, run, stages, total, built, args);
+      } catch (err) {
+        if (!(err instanceof StaleCache)) throw err;
+        // A cached image was removed since its step was recorded (its entry is dropped now): the
+        // build starts again, checking each hit before it goes on.
+        progress.stream(` ---> The cached image ${short(err.imageId)} is gone: building again\n`);
+        await run.drain();
+        built.clear();
+        const again = new BuildArgs(req.buildArgs, platformArgs(req.platform));
+        again.declareMeta(df.metaArgs, df.escape);
+        run = new BuildRun(this.backend, this.cache, this.paths, req, progress, built, again.predefined(), again, true);
+        return await this.steps(req, progress, run, stages, total, built, again);
+      }
+    } catch (err) {
+      failed = true;
+      throw err;
+    } finally {
+      // Removals left running behind the steps end before the build answers (success or not);
+      // a failed removal fails a build that otherwise succeeded, as it did when awaited in place.
+      await Promise.all([run.drain(), this.backend.drain(), this.cache.flush()]).catch((err: unknown) => {
+        if (!failed) throw err;
+      });
+    }
+  }
+
+  private async steps(req: BuildRequest, progress: BuildProgress, run: BuildRun, stages: Stage[], total: number, built: Map<string, string>, args: BuildArgs): Promise<string> {
     let step = 0;
     let last: StageState | undefined;
     for (const stage of stages) {
@@ -80,6 +111,7 @@ export class BuildExecutor {
         progress.stream(`Step ${++step}/${total} : ${instruction.original}\n`);
         await run.step(state, instruction);
       }
+      if (state.image === undefined && state.scratchSteps !== undefined) await run.scratchConfigImage(state);
       if (state.image === undefined) {
         if (stage === stages[stages.length - 1]) throw invalidArgument('No image was generated. Is your Dockerfile empty?');
       } else {
@@ -92,6 +124,7 @@ export class BuildExecutor {
       const pairs = Object.entries(req.labels).map(([k, v]) => [JSON.stringify(k), JSON.stringify(v)] as [string, string]);
       await run.step(last!, { kind: 'label', line: 0, original: 'LABEL (--label)', pairs });
     }
+    await run.confirmHits();
     const unused = args.unconsumed();
     if (unused.length > 0) progress.stream(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
     const id = last!.image!;
@@ -114,15 +147,44 @@ export class BuildExecutor {
 
 /** One build's steps: cache lookups, materialising images, progress. */
 class BuildRun {
+  /** RUN containers being removed behind the next steps; the first failure is the build's. */
+  private readonly removals: Promise<void>[] = [];
+  /**
+   * Cache hits whose image is being looked up while the build goes on: a run of hits costs one
+   * round trip, not one per step. They are confirmed before an image is used for real (a miss
+   * builds on it, COPY --from or --chown reads it, a stage starts from it) and before the answer.
+   */
+  private checks: Array<{ key: string; id: string; exists: Promise<boolean> }> = [];
+
   constructor(
     private readonly backend: BuildBackend,
     private readonly cache: BuildCache,
+    private readonly paths: ImagePaths,
     private readonly req: BuildRequest,
     private readonly progress: BuildProgress,
     private readonly built: Map<string, string>,
     private readonly predefined: Map<string, string>,
     private readonly args: BuildArgs,
+    /** Check each cache hit before going on (the retry after a StaleCache). */
+    private readonly eagerChecks: boolean,
   ) {}
+
+  /** Waits for the pending cache-hit checks; a hit whose image is gone is dropped and ends this attempt. */
+  async confirmHits(): Promise<void> {
+    if (this.checks.length === 0) return;
+    const pending = this.checks;
+    this.checks = [];
+    const found = await Promise.all(pending.map((c) => c.exists));
+    const gone = pending.filter((_, i) => !found[i]);
+    for (const g of gone) this.cache.drop(g.key);
+    if (gone.length > 0) throw new StaleCache(gone[0]!.id);
+  }
+
+  async drain(): Promise<void> {
+    const settled = await Promise.allSettled(this.removals);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
 
   async from(from: FromInstruction): Promise<StageState> {
     const name = processWord(from.image, this.args.meta, this.req.dockerfile.escape);
@@ -133,6 +195,7 @@ class BuildRun {
       return state;
     }
     const stageImage = this.built.get(name.toLowerCase());
+    if (stageImage !== undefined) await this.confirmHits();
     const platform = from.platform ? processWord(from.platform, this.args.meta, this.req.dockerfile.escape) : this.req.platform;
     const base = stageImage !== undefined ? await this.backend.findImage(stageImage, this.req.signal) : await this.baseImage(name, platform);
     if (!base) throw new BerthError('not_found', `image of stage ${name} is gone`);
@@ -153,14 +216,36 @@ class BuildRun {
     const cfg = configStep(state, i, this.args);
     if (cfg) {
       const history = { createdBy: `/bin/sh -c #(nop)  ${cfg.instruction}` };
-      return this.materialize(state, { instruction: cfg.instruction, extra: JSON.stringify(cfg.config) }, cfg.config, async (parent) => {
-        if (parent === undefined) return undefined; // FROM scratch with no layer yet: the config waits for the first one
+      const parent = state.image;
+      await this.materialize(state, { instruction: cfg.instruction, extra: JSON.stringify(cfg.config) }, cfg.config, async (parent) => {
+        if (parent === undefined) {
+          // FROM scratch with no layer yet: the config waits for the first one (or the stage's end).
+          (state.scratchSteps ??= []).push(cfg.instruction);
+          return undefined;
+        }
         return this.backend.commitConfig(parent, cfg.config, history);
       });
+      if (parent !== undefined && state.image !== undefined) this.paths.sameFilesystem(state.image, parent);
+      return;
     }
     if (i.kind === 'run') return this.run(state, i.command);
     if (i.kind === 'copy' || i.kind === 'add') return this.copy(state, i);
     throw invalidArgument(`unsupported instruction ${(i as Instruction).kind}`);
+  }
+
+  /**
+   * A `FROM scratch` stage with config steps only. Docker makes a layerless image; the image
+   * service makes an image from nothing only with a layer (ImportLayer), so this one gets a single
+   * empty layer: an empty tar, whose diff ID is the well-known sha256:5f70bf18… (Docker's own
+   * empty-layer digest). The history step names the config steps.
+   */
+  async scratchConfigImage(state: StageState): Promise<void> {
+    const steps = state.scratchSteps ?? [];
+    const history = { createdBy: `/bin/sh -c #(nop)  ${steps.join(' && ')}` };
+    await this.materialize(state, { instruction: `scratch config: ${steps.join('\n')}`, extra: JSON.stringify(state.config) }, state.config, async () =>
+      this.backend.importLayer(undefined, state.config, history, emptyTar(), this.req.platform),
+    );
+    delete state.scratchSteps;
   }
 
   /**
@@ -174,15 +259,22 @@ class BuildRun {
     make: (parent: string | undefined) => Promise<BuiltImage | undefined>,
   ): Promise<void> {
     const k = cacheKey({ parent: state.image ?? 'scratch', ...key });
+    const exists = async (id: string) => (await this.backend.findImage(id, this.req.signal)) !== undefined;
     if (!this.req.noCache) {
-      const hit = await this.cache.lookup(k, async (id) => (await this.backend.findImage(id, this.req.signal)) !== undefined);
+      const hit = this.eagerChecks ? await this.cache.lookup(k, exists) : await this.cache.peek(k);
       if (hit !== undefined) {
+        if (!this.eagerChecks) {
+          const check = exists(hit);
+          check.catch(() => undefined); // awaited in confirmHits
+          this.checks.push({ key: k, id: hit, exists: check });
+        }
         this.progress.stream(` ---> Using cache\n ---> ${short(hit)}\n`);
         state.image = hit;
         state.config = config;
         return;
       }
     }
+    await this.confirmHits(); // the step builds on state.image: it must be there
     const made = await make(state.image);
     state.config = config;
     if (!made) return;
@@ -213,7 +305,8 @@ class BuildRun {
         return await this.backend.commitContainer(container!, parent, state.config, { createdBy: r.createdBy });
       } finally {
         if (container !== undefined) {
-          await this.backend.removeContainer(container);
+          // Off the critical path: the next step does not need it gone (drain() waits for it).
+          this.removals.push(this.backend.removeContainer(container));
           this.progress.stream(` ---> Removed intermediate container ${short(container)}\n`);
         }
       }
@@ -221,11 +314,13 @@ class BuildRun {
   }
 
   private async copy(state: StageState, i: CopyInstruction): Promise<void> {
+    if (i.from !== undefined || i.chown !== undefined) await this.confirmHits(); // read before the cache is asked
     const v = vars(state);
     const words = i.json ? i.args.map((a) => processWord(a, v, state.escape)) : i.args.flatMap((a) => processWords(a, v, state.escape));
     if (words.length < 2) throw invalidArgument(`${i.kind.toUpperCase()} requires at least two arguments`);
     const rawDest = words[words.length - 1]!;
     const dest = resolveWorkdir(state.config.WorkingDir, rawDest) + (rawDest.endsWith('/') || rawDest === '.' ? '/' : '');
+    let written: string[] | undefined;
     const layer = await copyLayer(this.backend, {
       kind: i.kind,
       sources: words.slice(0, -1),
@@ -235,12 +330,16 @@ class BuildRun {
       ...(i.chown !== undefined && { chown: processWord(i.chown, v, state.escape) }),
       ...(i.chmod !== undefined && { chmod: processWord(i.chmod, v, state.escape) }),
       image: state.image,
+      statPaths: (image, paths) => this.paths.stat(this.backend, image, paths, this.req.signal),
+      written: (names) => (written = names),
       signal: this.req.signal,
     });
     const history: HistoryStep = { createdBy: `/bin/sh -c #(nop) ${layer.describe}` };
-    await this.materialize(state, { instruction: layer.describe, extra: layer.hash }, state.config, async (parent) =>
-      this.backend.importLayer(parent, state.config, history, layer.tar(), this.req.platform),
-    );
+    await this.materialize(state, { instruction: layer.describe, extra: layer.hash }, state.config, async (parent) => {
+      const made = await this.backend.importLayer(parent, state.config, history, layer.tar(), this.req.platform);
+      if (parent !== undefined && written) this.paths.afterCopy(made.id, parent, written);
+      return made;
+    });
   }
 
   /** COPY --from: an earlier stage by name or index, else an image (pulled when missing). */
@@ -252,6 +351,18 @@ class BuildRun {
       return (await this.baseImage(name, this.req.platform)).id;
     };
   }
+}
+
+/** A cache hit's image is gone (removed after its step was recorded). */
+class StaleCache extends Error {
+  constructor(readonly imageId: string) {
+    super(`cached image ${imageId} is gone`);
+  }
+}
+
+/** A tar with no entries: its two end-of-archive blocks. */
+async function* emptyTar(): AsyncGenerator<Uint8Array> {
+  yield Buffer.alloc(1024);
 }
 
 export type { Stage };

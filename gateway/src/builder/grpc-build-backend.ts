@@ -4,11 +4,13 @@ import type { image } from '@berth/proto';
 import type { Backends } from '../server/backends.js';
 import { containerSpecFromDocker } from '../server/docker-shapes/container-spec.js';
 import { parsePlatform } from '../server/routes/image-routes.js';
-import type { ArchivedPath, BuildBackend, BuiltImage, HistoryStep, RunSpec } from './build-backend.js';
+import type { ArchivedPath, BuildBackend, BuiltImage, HistoryStep, ImagePathInfo, RunSpec } from './build-backend.js';
+import { firstTarHeader } from './layer-tar.js';
 import { containerConfigOf, type ContainerConfig } from './image-config.js';
 
 const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;
+const S_IFLNK = 0o120000;
 
 /**
  * The builder's backend over the services: the image service gets, pulls, commits
@@ -16,6 +18,10 @@ const S_IFDIR = 0o040000;
  * archives paths for COPY --from (ArchiveContainerPath on a created, never started container).
  */
 export class GrpcBuildBackend implements BuildBackend {
+  private readonly pending = new Set<Promise<void>>();
+  /** The snapshot config steps commit (untouched), and the image whose layers it is on. */
+  private configSnapshot: { key: string; image: string } | undefined;
+
   constructor(
     private readonly backends: Backends,
     private readonly logger: Logger,
@@ -83,16 +89,31 @@ export class GrpcBuildBackend implements BuildBackend {
   }
 
   async commitConfig(parent: string, config: ContainerConfig, history: HistoryStep): Promise<BuiltImage> {
-    // An unchanged snapshot commits as an image with no new layer (`empty_layer`).
-    const key = `build-${randomBytes(16).toString('hex')}`;
+    // An unchanged snapshot commits as an image with no new layer (`empty_layer`). The image it
+    // makes has its parent's layers, so the same untouched snapshot serves the next config step
+    // too (CommitSnapshot checks only that the layers match): one per run of config steps.
     const { images } = this.backends;
-    await images.prepareSnapshot({ key, image: parent });
-    try {
-      const { image } = await images.commitSnapshot({ key, parent, config: overrides(config), history: historyStep(history), tags: [] });
-      return builtImage(image!);
-    } finally {
-      await images.removeSnapshot({ key });
+    let snap = this.configSnapshot;
+    if (snap?.image !== parent) {
+      this.dropConfigSnapshot();
+      snap = { key: `build-${randomBytes(16).toString('hex')}`, image: parent };
+      await images.prepareSnapshot({ key: snap.key, image: parent });
+      this.configSnapshot = snap;
     }
+    try {
+      const { image } = await images.commitSnapshot({ key: snap.key, parent, config: overrides(config), history: historyStep(history), tags: [] });
+      snap.image = image!.id;
+      return builtImage(image!);
+    } catch (err) {
+      this.dropConfigSnapshot();
+      throw err;
+    }
+  }
+
+  private dropConfigSnapshot(): void {
+    const snap = this.configSnapshot;
+    this.configSnapshot = undefined;
+    if (snap) this.later(this.backends.images.removeSnapshot({ key: snap.key }).then(() => undefined));
   }
 
   async importLayer(parent: string | undefined, config: ContainerConfig, history: HistoryStep, tar: AsyncIterable<Uint8Array>, platform: string): Promise<BuiltImage> {
@@ -104,16 +125,70 @@ export class GrpcBuildBackend implements BuildBackend {
     return builtImage(image!);
   }
 
-  async archivePath(imageRef: string, path: string, signal?: AbortSignal): Promise<ArchivedPath> {
+  async statPaths(imageRef: string, paths: readonly string[], signal?: AbortSignal): Promise<Map<string, ImagePathInfo | undefined>> {
+    const out = new Map<string, ImagePathInfo | undefined>();
+    if (paths.length === 0) return out;
+    const { id, remove } = await this.readerContainer(imageRef, 'stat');
+    try {
+      await Promise.all(paths.map(async (p) => out.set(p, await this.pathInfo(id, p, signal))));
+      return out;
+    } finally {
+      this.later(remove());
+    }
+  }
+
+  /**
+   * One path: the stat of ArchiveContainerPath for its kind and mode, the first tar header for
+   * its owner (StatContainerPath has none); the archive is cancelled after that header.
+   */
+  private async pathInfo(id: string, path: string, signal?: AbortSignal): Promise<ImagePathInfo | undefined> {
+    const cancel = new AbortController();
+    const onAbort = () => cancel.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const it = this.backends.containers.archiveContainerPath({ id, path }, { signal: cancel.signal })[Symbol.asyncIterator]();
+      let first: IteratorResult<{ stat?: { mode: number } | undefined; data: Uint8Array }>;
+      try {
+        first = await it.next();
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }
+      const stat = first.done ? undefined : first.value.stat;
+      if (!stat) return undefined;
+      const fmt = stat.mode & S_IFMT;
+      const type = fmt === S_IFDIR ? 'directory' : fmt === S_IFLNK ? 'symlink' : 'other';
+      async function* data(): AsyncGenerator<Uint8Array> {
+        if (!first.done && first.value.data.length > 0) yield first.value.data;
+        for (let n = await it.next(); !n.done; n = await it.next()) if (n.value.data.length > 0) yield n.value.data;
+      }
+      const h = await firstTarHeader(data());
+      return { type, mode: (h?.mode ?? stat.mode) & 0o7777, uid: h?.uid ?? 0, gid: h?.gid ?? 0, mtime: h?.mtime ?? new Date(0) };
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      cancel.abort();
+    }
+  }
+
+  /** A container that is never started: only its root filesystem is read. */
+  private async readerContainer(imageRef: string, purpose: string): Promise<{ id: string; remove: () => Promise<void> }> {
     const { containers } = this.backends;
-    // A container that is never started: only its root filesystem is read.
     const created = await containers.createContainer({
       name: '',
-      spec: containerSpecFromDocker({ Image: imageRef, Cmd: ['/berth-build-copy'], Entrypoint: [], Labels: { 'berth.build': 'copy-from' }, HostConfig: { NetworkMode: 'none' } }),
+      spec: containerSpecFromDocker({ Image: imageRef, Cmd: ['/berth-build-copy'], Entrypoint: [], Labels: { 'berth.build': purpose }, HostConfig: { NetworkMode: 'none' } }),
     });
     const id = created.container!.id;
     const remove = () =>
-      containers.removeContainer({ id, force: true, removeVolumes: true }).catch((err: unknown) => this.logger.warn({ err, id }, 'build: removing a copy-from container failed'));
+      containers
+        .removeContainer({ id, force: true, removeVolumes: true })
+        .then(() => undefined)
+        .catch((err: unknown) => this.logger.warn({ err, id }, `build: removing a ${purpose} container failed`));
+    return { id, remove };
+  }
+
+  async archivePath(imageRef: string, path: string, signal?: AbortSignal): Promise<ArchivedPath> {
+    const { containers } = this.backends;
+    const { id, remove } = await this.readerContainer(imageRef, 'copy-from');
     try {
       const it = containers.archiveContainerPath({ id, path }, signal ? { signal } : {})[Symbol.asyncIterator]();
       const first = await it.next();
@@ -136,6 +211,17 @@ export class GrpcBuildBackend implements BuildBackend {
 
   async tagImage(imageId: string, tag: string): Promise<void> {
     await this.backends.images.tagImage({ source: imageId, target: tag });
+  }
+
+  async drain(): Promise<void> {
+    this.dropConfigSnapshot();
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  /** Clean-up off the critical path: logged if it fails, awaited by `drain`. */
+  private later(work: Promise<void>): void {
+    const p = work.catch((err: unknown) => this.logger.warn({ err }, 'build: a clean-up step failed')).finally(() => this.pending.delete(p));
+    this.pending.add(p);
   }
 }
 

@@ -19,8 +19,8 @@ export interface CopyMeta {
 export function packEntries(entries: readonly CopyEntry[], meta: CopyMeta): AsyncIterable<Uint8Array> {
   return packed(async (pack) => {
     for (const e of entries) {
-      const mode = e.type !== 'symlink' && meta.mode !== undefined ? meta.mode : e.mode;
-      const header: Headers = { name: e.name, mode, uid: meta.uid, gid: meta.gid, mtime: e.mtime };
+      const mode = e.type !== 'symlink' && meta.mode !== undefined && !e.owner ? meta.mode : e.mode;
+      const header: Headers = { name: e.name, mode, uid: e.owner?.uid ?? meta.uid, gid: e.owner?.gid ?? meta.gid, mtime: e.mtime };
       if (e.type === 'directory') await write(pack, { ...header, type: 'directory' });
       else if (e.type === 'symlink') await write(pack, { ...header, type: 'symlink', linkname: e.linkname! });
       else if (e.type === 'file') await write(pack, { ...header, type: 'file', size: e.size }, createReadStream(e.hostPath!));
@@ -87,6 +87,24 @@ function write(pack: tar.Pack, header: Headers, body?: AsyncIterable<unknown>): 
       }
     })();
   });
+}
+
+/** The header of a tar's first entry (pax applied), reading no further; undefined for an empty tar. */
+export async function firstTarHeader(source: AsyncIterable<Uint8Array>): Promise<tar.Header | undefined> {
+  const extract = tar.extract();
+  const input = Readable.from(source);
+  input.on('error', (err) => extract.destroy(err));
+  input.pipe(extract as unknown as NodeJS.WritableStream);
+  try {
+    for await (const entry of extract) {
+      entry.resume();
+      return entry.header;
+    }
+    return undefined;
+  } finally {
+    input.unpipe();
+    input.destroy();
+  }
 }
 
 /** `name` of an archive put under `dir`; a name climbing out of it is refused. */

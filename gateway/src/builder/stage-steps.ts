@@ -14,6 +14,8 @@ export interface StageState {
   escape: string;
   /** A CMD was set in this stage (ENTRYPOINT then keeps it). */
   cmdSet: boolean;
+  /** `FROM scratch` before its first layer: the config steps so far (made into an image at the stage's end if no layer comes). */
+  scratchSteps?: string[];
 }
 
 /** A config-only step: the new config, and the instruction as it reads after substitution. */

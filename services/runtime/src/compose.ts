@@ -17,6 +17,7 @@ import { CgroupFsStats } from './oci/cgroup-stats.js';
 import { ConmonMonitor } from './oci/conmon.js';
 import { ExitWatcher } from './oci/exit-watcher.js';
 import { CommandRootfsMounter } from './oci/rootfs-mounter.js';
+import { MountSyscalls } from './oci/mount-syscalls.js';
 import { OciRuntimeCli } from './oci/runc.js';
 import { findBinary, probeRuntime } from './oci/runtime-probe.js';
 import { loadDefaultSeccomp } from './oci/seccomp.js';
@@ -63,6 +64,7 @@ export async function compose(config: BerthConfig, deps: ComposeDeps): Promise<C
   if (!conmon) throw new Error('conmon is not installed');
   const perl = await findBinary('perl'); // the attach relay (perl-base is Essential on Debian)
   if (!perl) throw new Error('perl is not installed');
+  const mountSyscalls = new MountSyscalls(perl);
   const seccomp = await loadDefaultSeccomp();
   if (!seccomp) logger.warn('no seccomp profile at /usr/share/containers/seccomp.json: containers run without one');
   let initBinary: string | undefined;
@@ -70,7 +72,7 @@ export async function compose(config: BerthConfig, deps: ComposeDeps): Promise<C
   const db = new ContainerDb(paths.db);
   const volumes = new VolumeDb(paths.db);
   const parts: Omit<RuntimeContext, 'health'> = {
-    db, volumes, images: deps.images, runtime, rootfs: new CommandRootfsMounter(), cgroups: new CgroupFsStats(),
+    db, volumes, images: deps.images, runtime, rootfs: new CommandRootfsMounter(mountSyscalls), cgroups: new CgroupFsStats(),
     monitor: new ConmonMonitor({ binary: conmon, runtime, paths, perl }),
     events: deps.events, logger, paths, cgroupParent, defaultStopTimeoutSeconds: config.runtime.stopTimeoutSeconds,
     logMaxBytes: config.runtime.logMaxBytes, logMaxFiles: config.runtime.logMaxFiles, hostLimits: await hostHardLimits(), hostCaps: await hostCapabilities(),
@@ -97,6 +99,7 @@ export async function compose(config: BerthConfig, deps: ComposeDeps): Promise<C
     ctx,
     close: () => {
       watcher.close();
+      mountSyscalls.close();
       rotator.close();
       ctx.health.close();
       ctx.restarts.close();

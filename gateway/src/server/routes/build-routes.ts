@@ -11,6 +11,7 @@ import { contextParts, extractContext, resolveInContext } from '../../builder/bu
 import { BuildCache } from '../../builder/build-cache.js';
 import { BuildExecutor } from '../../builder/executor.js';
 import { GrpcBuildBackend } from '../../builder/grpc-build-backend.js';
+import { ImagePaths } from '../../builder/image-paths.js';
 import type { RouteDeps } from './route-deps.js';
 
 const MAX_DOCKERFILE = 4 * 1024 * 1024;
@@ -23,6 +24,7 @@ const MAX_DOCKERFILE = 4 * 1024 * 1024;
 export function buildRoutes(router: Router, { backends, engine }: RouteDeps): void {
   const builderRoot = path.join(engine.rootDir, 'gateway', 'builder');
   const cache = new BuildCache(builderRoot);
+  const imagePaths = new ImagePaths();
   // Contexts left by a gateway that died mid-build; nothing else uses them. A failure here only
   // leaves old files behind, and every build makes a new directory of its own.
   const swept = rm(path.join(builderRoot, 'contexts'), { recursive: true, force: true }).catch(() => undefined);
@@ -42,7 +44,7 @@ export function buildRoutes(router: Router, { backends, engine }: RouteDeps): vo
       const dockerfile = parseDockerfile(await readDockerfile(contextDir, dockerfileName));
       res.writeHead(200, { 'Content-Type': 'application/json' });
       const write = (m: object) => res.write(JSON.stringify(m) + '\n');
-      const executor = new BuildExecutor(new GrpcBuildBackend(backends, logger), cache);
+      const executor = new BuildExecutor(new GrpcBuildBackend(backends, logger), cache, imagePaths);
       try {
         const id = await executor.build(
           {

@@ -1,4 +1,4 @@
-import { BerthError, isNotFound } from '@berth/kit';
+import { BerthError, isAlreadyExists, isNotFound } from '@berth/kit';
 import type { Router } from '../router.js';
 import { queryBool, queryInt, readJson, sendEmpty, sendJson } from '../http-io.js';
 import { parseFilters } from '../docker-shapes/filters.js';
@@ -21,15 +21,22 @@ export function containerRoutes(router: Router, { backends }: RouteDeps): void {
     if (!byId) parseImageRef(spec.image); // 400 "invalid reference format…" before anything else
     const nameParam = query.get('name');
     const name = nameParam ? validContainerName(nameParam) : '';
-    // The docker CLI pulls and retries on exactly this 404, so it is checked here and worded as Docker does.
+    let created;
     try {
-      await images.getImage({ reference: spec.image }, { signal });
+      created = await containers.createContainer({ name, spec });
     } catch (err) {
-      if (!isNotFound(err)) throw err;
+      // The docker CLI pulls and retries on exactly Docker's "No such image" 404, which Docker gives
+      // before a name conflict or any other not-found: asked of the image service only when the
+      // create failed so (a run whose image is there saves that round trip).
+      if (!isNotFound(err) && !isAlreadyExists(err)) throw err;
+      const missing = await images.getImage({ reference: spec.image }, { signal }).then(() => false, (e: unknown) => {
+        if (isNotFound(e)) return true;
+        throw e;
+      });
+      if (!missing) throw err;
       const shown = byId ? spec.image : familiarTagged(spec.image);
       throw new BerthError('not_found', `No such image: ${shown}`, { cause: err });
     }
-    const created = await containers.createContainer({ name, spec });
     if (!created.container) throw new BerthError('internal', 'runtime returned no container');
     sendJson(res, 201, { Id: created.container.id, Warnings: created.warnings });
   });

@@ -85,6 +85,7 @@ export async function createChildImage(ctx: ImageContext, req: ChildImageRequest
       labels: { ...(doc.config.Labels ?? {}) },
       layers,
       storedAt: Date.now(),
+      ...(req.parent && { parent: req.parent.id }),
     };
     const refs = req.tags.map((r) => ({ name: canonicalString(r), repository: r.repository, tag: r.tag!, imageId: image.id }));
     ctx.images.putImage(image, refs);

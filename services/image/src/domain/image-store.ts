@@ -7,6 +7,8 @@ import type { ImageRecord, RefRecord } from './types.js';
 export interface ImageStore {
   get(id: string): ImageRecord | undefined;
   list(): ImageRecord[];
+  /** Ids of the images some stored image names as its parent. */
+  parentIds(): Set<string>;
   /** Image ids starting with `hexPrefix` (no "sha256:"). */
   findByIdPrefix(hexPrefix: string): string[];
   ref(name: string): RefRecord | undefined;

@@ -25,8 +25,9 @@ export class Images {
     return viewOf(this.ctx.images, findImage(this.ctx.images, reference).image);
   }
 
-  list(filters: Filters = {}): ImageView[] {
-    return listImages(this.ctx, filters);
+  /** `all` false: Docker's default `docker images`, without untagged images that are parents of another. */
+  list(filters: Filters = {}, all = true): ImageView[] {
+    return listImages(this.ctx, filters, all);
   }
 
   tag(source: string, target: string): Promise<void> {

@@ -8,10 +8,16 @@ export type Filters = Record<string, string[]>;
 
 const KNOWN = new Set(['dangling', 'label', 'reference', 'before', 'since', 'until']);
 
-/** Docker's image list filters: dangling, label, reference (glob), before/since (an image), until. */
-export function listImages(ctx: ImageContext, filters: Filters): ImageView[] {
+/**
+ * Docker's image list filters: dangling, label, reference (glob), before/since (an image), until.
+ * Without `all`, an image with no name that is the parent of another (a build's intermediate
+ * step, a commit's base) is left out, as `docker images` does without `-a`.
+ */
+export function listImages(ctx: ImageContext, filters: Filters, all = true): ImageView[] {
   const match = imageFilter(ctx, filters);
-  return ctx.images.list().map((image) => viewOf(ctx.images, image)).filter(match);
+  const parents = all ? new Set<string>() : ctx.images.parentIds();
+  const shown = (v: ImageView) => !(v.repoTags.length === 0 && v.repoDigests.length === 0 && parents.has(v.id));
+  return ctx.images.list().map((image) => viewOf(ctx.images, image)).filter((v) => shown(v) && match(v));
 }
 
 export function imageFilter(ctx: ImageContext, filters: Filters): (image: ImageView) => boolean {

@@ -51,6 +51,8 @@ export interface ImageRecord {
   layers: LayerRecord[];
   /** When this engine stored it (ms since the epoch). */
   storedAt: number;
+  /** The image this one was made from here (commit, import on a parent, a build step); absent for pulled and loaded images. */
+  parent?: string;
 }
 
 /**

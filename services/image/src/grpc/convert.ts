@@ -20,7 +20,7 @@ export function imageToProto(v: ImageView): image.Image {
     labels: v.labels,
     manifestDigest: v.manifestDigest,
     containers: v.containers,
-    parent: '',
+    parent: v.parent ?? '',
     lastTagTime: v.lastTagTime === undefined ? '' : new Date(v.lastTagTime).toISOString(),
   };
 }

@@ -16,7 +16,7 @@ export function imagesService(images: Images, pusher?: ImagePusher): ServiceRegi
       for await (const progress of images.pull(request, ctx.signal)) yield progressToProto(progress);
     },
     getImage: async (req) => ({ image: imageToProto(images.get(req.reference)) }),
-    listImages: async (req) => ({ images: images.list(filtersFromProto(req.filters)).map(imageToProto) }),
+    listImages: async (req) => ({ images: images.list(filtersFromProto(req.filters), req.all).map(imageToProto) }),
     tagImage: async (req) => {
       await images.tag(req.source, req.target);
       return {};

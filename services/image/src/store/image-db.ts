@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 
 export type Db = Database.Database;
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 /**
  * The image service's one SQLite database: images, names, leases (SqliteImageStore) and snapshots
@@ -77,6 +77,10 @@ export function openImageDb(file: string): Db {
   if (version < 2) {
     // v2: the uncompressed tar size of a layer (a saved image's tar entries need it up front).
     db.exec(`ALTER TABLE image_layers ADD COLUMN diff_size INTEGER; PRAGMA user_version = 2;`);
+  }
+  if (version < 3) {
+    // v3: the image an image was made from (commit, import on a parent, build step): Docker's Parent.
+    db.exec(`ALTER TABLE images ADD COLUMN parent TEXT; CREATE INDEX IF NOT EXISTS images_parent ON images(parent); PRAGMA user_version = 3;`);
   }
   return db;
 }

@@ -15,6 +15,7 @@ interface ImageRow {
   variant: string;
   labels: string;
   stored_at: number;
+  parent: string | null;
 }
 
 interface RefRow {
@@ -40,6 +41,10 @@ export class SqliteImageStore implements ImageStore {
     return rows.map((r) => this.toRecord(r));
   }
 
+  parentIds(): Set<string> {
+    return new Set((this.db.prepare('SELECT DISTINCT parent FROM images WHERE parent IS NOT NULL').all() as Array<{ parent: string }>).map((r) => r.parent));
+  }
+
   findByIdPrefix(hexPrefix: string): string[] {
     const rows = this.db.prepare("SELECT id FROM images WHERE substr(id, 8, ?) = ? LIMIT 2").all(hexPrefix.length, hexPrefix) as Array<{ id: string }>;
     return rows.map((r) => r.id);
@@ -62,9 +67,9 @@ export class SqliteImageStore implements ImageStore {
         this.db.prepare('UPDATE images SET manifest_digest = ?, manifest_media_type = ? WHERE id = ?').run(image.manifestDigest, image.manifestMediaType, image.id);
       } else {
         this.db
-          .prepare(`INSERT INTO images (id, config, manifest_digest, manifest_media_type, size, created, os, architecture, variant, labels, stored_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-          .run(image.id, image.config, image.manifestDigest, image.manifestMediaType, image.size, image.created, image.os, image.architecture, image.variant, JSON.stringify(image.labels), image.storedAt);
+          .prepare(`INSERT INTO images (id, config, manifest_digest, manifest_media_type, size, created, os, architecture, variant, labels, stored_at, parent)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+          .run(image.id, image.config, image.manifestDigest, image.manifestMediaType, image.size, image.created, image.os, image.architecture, image.variant, JSON.stringify(image.labels), image.storedAt, image.parent ?? null);
         const insert = this.db.prepare('INSERT INTO image_layers (image_id, idx, digest, media_type, size, diff_id, chain_id, diff_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
         image.layers.forEach((l, i) => insert.run(image.id, i, l.digest, l.mediaType, l.size, l.diffId, l.chainId, l.diffSize ?? null));
       }
@@ -146,6 +151,7 @@ export class SqliteImageStore implements ImageStore {
       labels: JSON.parse(row.labels) as Record<string, string>,
       layers: layers.map((l): LayerRecord => ({ digest: l.digest, mediaType: l.media_type, size: l.size, diffId: l.diff_id, chainId: l.chain_id, ...(l.diff_size !== null && { diffSize: l.diff_size }) })),
       storedAt: row.stored_at,
+      ...(row.parent !== null && { parent: row.parent }),
     };
   }
 }

@@ -57,6 +57,9 @@ function resolveNetworks(ctx: NetworkContext, requests: readonly EndpointRequest
  */
 export async function setupSandbox(ctx: NetworkContext, input: SetupSandboxInput): Promise<SetupSandboxResult> {
   const { store, host } = ctx;
+  const t0 = performance.now();
+  const ms: Record<string, number> = {};
+  const mark = (name: string) => (ms[name] = Math.round((performance.now() - t0) * 10) / 10);
   const netnsPath = netnsPathFor(ctx, input.containerId);
   const joins = resolveNetworks(ctx, input.endpoints);
   if (store.getSandbox(input.containerId) || (await host.netnsAlive(netnsPath))) {
@@ -82,14 +85,18 @@ export async function setupSandbox(ctx: NetworkContext, input: SetupSandboxInput
   const byId = new Map(joins.map((j) => [j.n.id, j.n]));
   try {
     const gw = defaultRouteEndpoint(endpoints, (id) => byId.get(id));
+    mark('planned');
     await host.createSandbox(netnsPath, endpoints.map((ep) => endpointSpec(ep, byId.get(ep.networkId)!, ep === gw)));
+    mark('kernel');
     await host.applyFirewall(firewallState(store));
+    mark('firewall');
   } catch (err) {
     await undoSandbox(ctx, sandbox, endpoints).catch((e: unknown) => ctx.logger.error({ err: e }, 'sandbox rollback incomplete'));
     throw err;
   }
   // Not awaited (a JetStream ack is a round trip every `docker run` would wait for); sent in order, never throws.
   for (const j of joins) void publishNetworkEvent(ctx, 'connect', j.n, sandbox.containerId);
+  ctx.logger.debug({ container: input.containerId, at: ms }, 'sandbox set up'); // ms since the request came
   const first = endpoints[0];
   const firstNet = first && byId.get(first.networkId);
   return {
@@ -128,6 +135,7 @@ async function undoSandbox(ctx: NetworkContext, sandbox: Sandbox, endpoints: rea
  */
 export async function teardownSandbox(ctx: NetworkContext, containerId: string): Promise<void> {
   const { store, host } = ctx;
+  const t0 = performance.now();
   const sandbox = store.getSandbox(containerId) ?? {
     containerId, name: '', hostname: '', netnsPath: netnsPathFor(ctx, containerId), created: '',
   };
@@ -146,6 +154,7 @@ export async function teardownSandbox(ctx: NetworkContext, containerId: string):
     const n = store.getNetwork(ep.networkId);
     if (n) void publishNetworkEvent(ctx, 'disconnect', n, containerId);
   }
+  ctx.logger.debug({ container: containerId, ms: Math.round((performance.now() - t0) * 10) / 10 }, 'sandbox torn down');
 }
 
 export function requireSandbox(ctx: NetworkContext, containerId: string): Sandbox {

@@ -90,7 +90,9 @@ export class LinuxHost implements Host {
 
   releaseSandbox(netnsFile: string, hostInterfaces: string[], onError: (err: unknown) => void): void {
     const keys = [netnsFile, ...hostInterfaces];
-    const before = Promise.all(keys.map((k) => this.removing.get(k)));
+    // Started on a later turn of the event loop: spawning forks this process and blocks its loop
+    // for a few ms, which must not hold up the reply of the teardown that asked for this.
+    const before = Promise.all([...keys.map((k) => this.removing.get(k)), new Promise<void>((resolve) => setTimeout(resolve, 0))]);
     const done: Promise<void> = before
       .then(async () => {
         // Unmounting frees the namespace (when nothing else holds it) and the kernel takes its veths

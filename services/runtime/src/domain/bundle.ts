@@ -22,16 +22,24 @@ export async function prepareBundle(ctx: RuntimeContext, c: Container): Promise<
   // Three independent lines — rootfs (mount, then user and volumes from it), network (sandbox, then
   // the /etc files it decides), a shareable /dev/shm — all settle before any failure counts, so the
   // failed start's cleanup finds whatever was made.
+  const t0 = performance.now();
+  const ms: Record<string, number> = {};
+  const mark = (name: string) => (ms[name] = Math.round((performance.now() - t0) * 10) / 10);
   const [mounted, networked, shm] = await Promise.allSettled([
     (async () => {
       const mounts = c.rootfsMounts.length ? c.rootfsMounts : await ctx.images.getSnapshotMounts(c.id);
       await ctx.rootfs.mount(mounts, rootfs);
-      return Promise.all([resolveUser(c.spec.user, (p) => readFileInRoot(rootfs, p)), volumeOciMounts(ctx, c)]);
+      mark('mounted');
+      const out = await Promise.all([resolveUser(c.spec.user, (p) => readFileInRoot(rootfs, p)), volumeOciMounts(ctx, c)]);
+      mark('user');
+      return out;
     })(),
     (async () => {
       const network = await networkFor(ctx, c);
+      mark('network');
       const hostname = network.shareFrom?.hostname || c.spec.hostname;
       const etcFiles = await writeEtcFiles(bundle, { hostname, extraHosts: c.spec.extraHosts, dns: c.spec.dns, network });
+      mark('etc');
       return { network, hostname, etcFiles };
     })(),
     mountShareableShm(ctx, c),
@@ -60,6 +68,8 @@ export async function prepareBundle(ctx: RuntimeContext, c: Container): Promise<
   const file = path.join(bundle, 'config.json');
   await writeFile(`${file}.tmp`, JSON.stringify(spec, null, 2), { mode: 0o600 });
   await rename(`${file}.tmp`, file);
+  mark('config');
+  ctx.logger.debug({ id: c.id, at: ms }, 'bundle made'); // ms since the start of each step's line
   return { netnsPath: network.netnsPath === 'host' ? '' : (network.netnsPath ?? '') };
 }
 

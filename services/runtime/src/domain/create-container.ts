@@ -43,7 +43,10 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
   const name = req.name ? normalizeName(req.name) : uniqueName(ctx);
   const holder = ctx.db.nameHolder(name);
   if (holder) throw nameConflict(name, holder);
-  const image = await getImage(ctx, req.spec.image);
+  // The image and the networks (gRPC to two services, independent: the image's config does not
+  // touch the network fields) are looked up at once; a missing image is reported first, as Docker.
+  const [found, attached] = await Promise.allSettled([getImage(ctx, req.spec.image), initialNetworks(ctx, req.spec)]);
+  const image = settled(found);
   t.lap('image');
   const imageCfg = parseImageConfig(image.config);
   const spec = applyImageDefaults(req.spec, imageCfg);
@@ -63,8 +66,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
   const id = newId();
   spec.hostname ||= mode.kind === 'host' ? hostHostname() : id.slice(0, 12);
   if (!ctx.seccomp && !spec.privileged) warnings.push('no default seccomp profile on this host: running without one');
-  const networks = await initialNetworks(ctx, spec);
-  t.lap('networks');
+  const networks = settled(attached);
   const rootfsMounts = await ctx.images.prepareSnapshot(id, image.id);
   t.lap('snapshot');
   const container: Container = {
@@ -87,6 +89,11 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
   ctx.logger.debug({ id, ms: t.laps }, 'container created');
   await publish(ctx, container, 'create');
   return { container, warnings };
+}
+
+function settled<T>(r: PromiseSettledResult<T>): T {
+  if (r.status === 'rejected') throw r.reason;
+  return r.value;
 }
 
 async function getImage(ctx: RuntimeContext, ref: string): Promise<ImageInfo> {

@@ -72,7 +72,7 @@ export async function handleExit(ctx: RuntimeContext, id: string): Promise<Conta
   });
   if (exited?.spec.autoRemove) {
     // Docker's --rm takes the container's anonymous volumes with it.
-    await removeContainer(ctx, id, { force: false, removeVolumes: true }).catch((err: unknown) => ctx.logger.warn({ err, id }, 'auto-remove failed'));
+    await removeContainer(ctx, id, { force: false, removeVolumes: true, afterExit: exited.state.finishedAt }).catch((err: unknown) => ctx.logger.warn({ err, id }, 'auto-remove failed'));
   }
   return exited;
 }

@@ -8,12 +8,15 @@ import { findContainer } from './lookup.js';
 import { killAndWait } from './stop-container.js';
 import { removeAnonymousVolumes } from './volume-mounts.js';
 import { stopwatch } from './stopwatch.js';
+import { holdsEndpoints } from './network-attachments.js';
 
 /**
  * Docker's rm: refuses a running container unless forced (then SIGKILL and wait for the exit);
  * leaves nothing behind — runtime state, cgroup, mounts, snapshot, bundle, log, run files, row.
  */
-export async function removeContainer(ctx: RuntimeContext, ref: string, opts: { force: boolean; removeVolumes?: boolean }): Promise<void> {
+export async function removeContainer(
+  ctx: RuntimeContext, ref: string, opts: { force: boolean; removeVolumes?: boolean; afterExit?: string },
+): Promise<void> {
   const c = findContainer(ctx, ref);
   if (isRunning(c)) {
     if (!opts.force) throw removeRunning(c.id);
@@ -26,8 +29,17 @@ export async function removeContainer(ctx: RuntimeContext, ref: string, opts: { 
     if (current.state.status === Status.Removing) {
       throw new BerthError('failed_precondition', `removal of container ${c.id} is already in progress`);
     }
-    await finishRemoval(ctx, setState(ctx, current, Status.Removing), opts.removeVolumes);
+    await finishRemoval(ctx, setState(ctx, current, Status.Removing), opts.removeVolumes, releasedAtExit(current, opts.afterExit));
   });
+}
+
+/**
+ * Whether the exit just recorded (auto-remove, `afterExit` = its FinishedAt) released everything
+ * and nothing happened since: no start (it would have changed FinishedAt or set an error), no
+ * cleanup failure, no sandbox teardown deferred. Then the removal need not release it again.
+ */
+function releasedAtExit(c: Container, afterExit: string | undefined): boolean {
+  return afterExit !== undefined && c.state.status === Status.Exited && c.state.finishedAt === afterExit && !c.state.error && !holdsEndpoints(c);
 }
 
 /**
@@ -35,10 +47,10 @@ export async function removeContainer(ctx: RuntimeContext, ref: string, opts: { 
  * With `removeVolumes` (`rm -v`, `--rm`) its anonymous volumes go too — before the destroy event
  * and the `removed` waiters, as in Docker, so a `docker run --rm` that returned left none behind.
  */
-export async function finishRemoval(ctx: RuntimeContext, c: Container, removeVolumes = false): Promise<void> {
+export async function finishRemoval(ctx: RuntimeContext, c: Container, removeVolumes = false, released = false): Promise<void> {
   const t = stopwatch();
   try {
-    await releaseResources(ctx, c);
+    if (!released) await releaseResources(ctx, c);
     t.lap('release');
     await Promise.all([
       ctx.images.removeSnapshot(c.id),

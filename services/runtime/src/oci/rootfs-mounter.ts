@@ -1,7 +1,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
-import { BerthError, runCommand } from '@berth/kit';
+import { BerthError, errorKind, runCommand } from '@berth/kit';
 import type { MountSpec } from '../domain/container.js';
 import type { RootfsMounter } from '../domain/ports.js';
+import { MNT_DETACH, overlayData, type MountSyscalls } from './mount-syscalls.js';
 
 /** Mount points of this mount namespace (field 5 of /proc/self/mountinfo, octal escapes decoded). */
 export async function mountPoints(): Promise<string[]> {
@@ -9,13 +10,24 @@ export async function mountPoints(): Promise<string[]> {
   return text.split('\n').filter(Boolean).map((line) => line.split(' ')[4]!.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))));
 }
 
-/** Mounts a container's snapshot (overlay, or a bind) with mount(8) and unmounts it with umount(8). */
+/**
+ * Mounts a container's snapshot (overlay, or a bind) and unmounts it: a plain overlay through the
+ * syscall helper when there is one (no process per call), everything else — and anything the
+ * helper fails at, so errors read as before — with mount(8) and umount(8).
+ */
 export class CommandRootfsMounter implements RootfsMounter {
+  constructor(private readonly syscalls?: MountSyscalls) {}
+
   async mount(mounts: MountSpec[], target: string): Promise<void> {
     if (mounts.length !== 1) throw new BerthError('internal', `expected one rootfs mount, got ${mounts.length}`);
     const m = mounts[0]!;
     await mkdir(target, { recursive: true, mode: 0o755 });
     if (await this.isMounted(target)) return;
+    const data = this.syscalls?.available ? overlayData(m.type, m.options) : undefined;
+    if (data !== undefined) {
+      const done = await this.syscalls!.mount(m.source, target, 'overlay', 0, data).then(() => true, () => false);
+      if (done || (await this.isMounted(target))) return; // (mounted, but the helper died before it answered)
+    }
     const opts = m.type === 'bind' ? ['bind', ...m.options.filter((o) => o !== 'bind' && o !== 'rbind')] : m.options;
     const args = m.type === 'bind' ? [] : ['-t', m.type];
     if (opts.length) args.push('-o', opts.join(','));
@@ -26,6 +38,13 @@ export class CommandRootfsMounter implements RootfsMounter {
     for (let i = 0; i < 10 && (await this.isMounted(target)); i++) {
       // EBUSY right after the container's last process exits happens; a lazy unmount then detaches it.
       const lazy = i > 0;
+      if (this.syscalls?.available) {
+        const outcome = await this.syscalls.umount(target, lazy ? MNT_DETACH : 0).then(
+          () => 'done',
+          (err: unknown) => (errorKind(err) === 'unavailable' ? 'unavailable' : 'refused'),
+        );
+        if (outcome === 'done' || (outcome === 'refused' && !lazy)) continue; // refused (EBUSY): lazily next
+      }
       await runCommand('umount', lazy ? ['-l', target] : [target], { timeoutMs: 30_000 }).catch((err: unknown) => {
         if (lazy) throw err;
       });

@@ -34,13 +34,11 @@ export async function deleteStopped(stateDir: string): Promise<boolean> {
   if (Object.values(hooks).some((list) => Array.isArray(list) && list.length > 0)) return false;
   const pid = state.init_process_pid ?? 0;
   if (pid > 0 && (await startTime(pid)) === state.init_process_start) return false;
-  for (const dir of Object.values(state.cgroup_paths ?? {})) {
-    try {
-      await rmdir(dir);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return false;
-    }
-  }
+  // One per controller (a dozen on cgroup v1), independent of each other: removed at once.
+  // Co-mounted controllers share a path; the second rmdir then finds it gone (ENOENT), which is fine.
+  const removed = await Promise.all([...new Set(Object.values(state.cgroup_paths ?? {}))].map((dir) =>
+    rmdir(dir).then(() => true, (err: NodeJS.ErrnoException) => err.code === 'ENOENT')));
+  if (removed.includes(false)) return false;
   await rm(stateDir, { recursive: true, force: true });
   return true;
 }
