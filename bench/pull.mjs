@@ -5,7 +5,9 @@
 // the machine hits all three alike; one warm-up round first puts the registry's blobs in the page
 // cache. The bench raises its priority (nice -10) when it may. Prints wall-time medians, CPU-time medians (user+sys of berth's registry and image services;
 // of skopeo's / podman's processes) and the ratios.
-// Usage: node bench/pull.mjs [runs]      (from the repo root, as root, after `npm run build`)
+// Usage: node bench/pull.mjs [runs] [--only berth] [--profile DIR]   (from the repo root, as root, after
+// `npm run build`). --only runs one contender; --profile writes CPU profiles of the main threads of
+// berth's registry and image services to DIR (bench/cpu-profile-hook.cjs), for chrome://inspect.
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +17,12 @@ import { image as imageApi } from '@berth/proto';
 import { startStack } from '@berth/deploy';
 import { busyboxImage, pushImage, startRegistry } from '@berth/fixtures';
 
-const runs = Number(process.argv[2] ?? 5);
+const argv = process.argv.slice(2);
+const option = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+const runs = Number(argv.find((a) => /^\d+$/.test(a)) ?? 5);
+const only = option('--only');
+const profileDir = option('--profile') && path.resolve(option('--profile'));
+if (profileDir) mkdirSync(profileDir, { recursive: true });
 // Other work on a shared machine swamps a 2-CPU pull: raise this process's priority (inherited by
 // berth's services, skopeo and podman alike) when allowed to.
 try {
@@ -46,10 +53,12 @@ try {
   const ref = `${registry.host}/big:latest`;
   const total = big.layers.reduce((a, l) => a + l.size, 0);
   console.log(`image ${ref}: ${big.layers.length} layers, ${(total / 1e6).toFixed(1)} MB compressed; ${runs} runs each, interleaved`);
-  stack = await startStack({ env, detached: false, only: ['registry', 'image'] });
+  const profiled = { NODE_OPTIONS: `--require ${path.join(import.meta.dirname, 'cpu-profile-hook.cjs')}`, BERTH_PROFILE_DIR: profileDir };
+  stack = await startStack({ env, detached: false, only: ['registry', 'image'], ...(profileDir && { perService: { registry: profiled, image: profiled } }) });
   const client = createClient(imageApi.ImagesService, stack.config.addresses.image);
   const contentDir = path.join(stack.config.stateRoot, 'image/content/blobs/sha256');
-  const servicePids = stack.processes.filter((p) => p.name === 'image' || p.name === 'registry').map((p) => p.pid);
+  const services = stack.processes.filter((p) => p.name === 'image' || p.name === 'registry');
+  const servicePids = services.map((p) => p.pid);
 
   const contenders = {
     // berth: timed around one PullImage stream (the gRPC client is already connected).
@@ -60,10 +69,12 @@ try {
         if (readdirSync(contentDir).length !== 0) throw new Error(`berth store not empty: ${contentDir}`);
       },
       async run() {
-        const cpu0 = servicePids.reduce((a, pid) => a + cpuMs(pid), 0);
+        const cpu0 = servicePids.map(cpuMs);
         const t0 = performance.now();
         for await (const _ of client.pullImage({ reference: ref })) void _;
-        return { wall: performance.now() - t0, cpu: servicePids.reduce((a, pid) => a + cpuMs(pid), 0) - cpu0 };
+        const wall = performance.now() - t0;
+        const each = servicePids.map((pid, i) => cpuMs(pid) - cpu0[i]);
+        return { wall, cpu: each.reduce((a, b) => a + b, 0), each };
       },
     },
     'skopeo copy oci:': command(
@@ -71,7 +82,7 @@ try {
       'skopeo', ['copy', '-q', '--src-tls-verify=false', `docker://${ref}`, `oci:${path.join(root, 'skopeo-oci')}:latest`],
     ),
   };
-  if (hasPodman) {
+  if (hasPodman && (!only || 'podman pull'.startsWith(only))) {
     configurePodman(registry.host);
     const podman = ['--root', path.join(root, 'podman/root'), '--runroot', path.join(root, 'podman/run'), '--storage-driver', 'overlay'];
     contenders['podman pull'] = command(() => spawnSync('podman', [...podman, 'rmi', '-a', '-f'], { stdio: 'ignore' }), 'podman', [...podman, 'pull', '-q', ref]);
@@ -79,6 +90,7 @@ try {
     console.log('podman is not installed: `apt-get install -y podman` to compare with it');
   }
 
+  if (only) for (const name of Object.keys(contenders)) if (!name.startsWith(only)) delete contenders[name];
   const results = Object.fromEntries(Object.keys(contenders).map((k) => [k, []]));
   for (let round = 0; round <= runs; round++) {
     for (const [name, c] of Object.entries(contenders)) {
@@ -88,7 +100,7 @@ try {
       if (round > 0) results[name].push(r); // round 0 warms up
     }
   }
-  await contenders.berth.prepare();
+  if (contenders.berth) await contenders.berth.prepare();
   client.close();
 
   console.log(`\npull of ${(total / 1e6).toFixed(0)} MB (${big.layers.length} layers) into an empty store`);
@@ -97,9 +109,12 @@ try {
     const line = rs.map((r) => r.wall.toFixed(0)).join(' ');
     console.log(name.padEnd(20) + median(rs.map((r) => r.wall)).toFixed(0).padStart(16) + median(rs.map((r) => r.cpu)).toFixed(0).padStart(16) + `   ${line}`);
   }
-  const b = median(results.berth.map((r) => r.wall));
+  if (results.berth) {
+    console.log(`berth cpu medians: ${services.map((p, i) => `${p.name} ${median(results.berth.map((r) => r.each[i])).toFixed(0)} ms`).join(', ')} (image includes its unpack workers)`);
+  }
+  const b = results.berth && median(results.berth.map((r) => r.wall));
   for (const peer of ['skopeo copy oci:', 'podman pull']) {
-    if (results[peer]) console.log(`berth / ${peer}: ${(b / median(results[peer].map((r) => r.wall))).toFixed(2)}× wall`);
+    if (results[peer] && b) console.log(`berth / ${peer}: ${(b / median(results[peer].map((r) => r.wall))).toFixed(2)}× wall`);
   }
   console.log(`load average: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
 } finally {
