@@ -35,9 +35,16 @@ test('one run is one trace across the services, joined by the start event subscr
   const [, traceId, parentId] = starts[0]!.split('-');
   assert.match(traceId ?? '', /^[0-9a-f]{32}$/, `traceparent ${starts[0]}`);
 
-  const want = ['berth-gateway', 'berth-image', 'berth-registry', 'berth-runtime', 'berth-network'];
+  // Each service's spans arrive in its own export batches: wait for the ones asserted below.
+  const want: Array<[service: string, span: string]> = [
+    ['berth-gateway', 'gateway.container.Create'],
+    ['berth-image', 'image.PullImage'],
+    ['berth-registry', 'registry.Resolve'],
+    ['berth-runtime', 'runtime.StartContainer'],
+    ['berth-network', 'network.SetupSandbox'],
+  ];
   const inTrace = () => otlp.spans.filter((sp) => sp.traceId === traceId);
-  await otlp.waitFor(() => want.every((svc) => inTrace().some((sp) => sp.service === svc)));
+  await otlp.waitFor(() => want.every(([svc, name]) => inTrace().some((sp) => sp.service === svc && sp.name === name)) && inTrace().some((sp) => sp.spanId === parentId));
   const spans = inTrace();
   const names = (svc: string) => spans.filter((sp) => sp.service === svc).map((sp) => sp.name);
   assert.ok(names('berth-gateway').includes('gateway.container.Create'), names('berth-gateway').join(', '));

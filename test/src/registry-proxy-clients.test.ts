@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { runCommand } from '@berth/kit';
 import { busyboxImage, freePort, httpRequest, pushImage, startRegistry, tempDir, waitUntil, type Image, type RegistryFixture, type TempDir } from '@berth/fixtures';
 import { startTestStack, type TestStack } from './harness/stack.js';
-import { docker } from './harness/cli.js';
+import { berth, docker } from './harness/cli.js';
 import { parsePrometheus, value } from './harness/prometheus.js';
 
 let one: RegistryFixture;
@@ -201,6 +201,19 @@ test('docker search lists a private registry through the gateway, and the proxy 
   const bad = await docker(a.socket, ['search', '--limit', '101', `${a.registry.host}/busy`]);
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /limit/);
+  // berth's own CLI: the same columns and answers.
+  const ours = await berth(a.socket, ['search', `${a.registry.host}/busybox`]);
+  assert.equal(ours.code, 0, ours.stderr);
+  assert.match(ours.stdout, /^NAME\s+DESCRIPTION\s+STARS\s+OFFICIAL\n/);
+  assert.match(ours.stdout, new RegExp(`^${a.registry.host}/busybox\\s+0`, 'm'));
+  const oursFormat = await berth(a.socket, ['search', '--limit', '5', '--format', '{{.Name}}', `${proxy}/apps`]);
+  assert.equal(oursFormat.code, 0, oursFormat.stderr);
+  assert.ok(oursFormat.stdout.trim().split('\n').includes(expected));
+  const oursOfficial = await berth(a.socket, ['search', '-f', 'is-official=true', `${a.registry.host}/busy`]);
+  assert.equal(oursOfficial.stdout.trim().split('\n').length, 1, 'only the header');
+  const oursBad = await berth(a.socket, ['search', '--limit', '101', `${a.registry.host}/busy`]);
+  assert.notEqual(oursBad.code, 0);
+  assert.match(oursBad.stderr, /limit/);
 });
 
 test('with an upstream gone, cached images still pull through the proxy; an uncached one fails clearly', async (t) => {

@@ -16,6 +16,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'ps', summary: 'List containers', load: async () => (await import('./ps.js')).psCommand },
   { name: 'pull', summary: 'Download an image from a registry', load: async () => (await import('./pull.js')).pullCommand },
   { name: 'build', summary: 'Build an image from a Dockerfile', load: async () => (await import('./build.js')).buildCommand },
+  { name: 'search', summary: 'Search registries for images', load: async () => (await import('./search.js')).searchCommand },
   { name: 'push', summary: 'Upload an image to a registry', load: async () => (await import('./push.js')).pushCommand },
   { name: 'images', summary: 'List images', load: async () => (await import('./images.js')).imagesCommand },
   { name: 'logs', summary: 'Fetch the logs of a container', load: async () => (await import('./logs.js')).logsCommand },
