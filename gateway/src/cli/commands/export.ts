@@ -1,9 +1,8 @@
-import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
 import { flagString } from '../args.js';
 import type { Command } from '../command.js';
+import { refuseTerminal, writeArchive } from '../render/archive-output.js';
 import { pathName } from '../engine-client.js';
-import { CliError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 
 interface ExportOptions {
   container: string;
@@ -21,16 +20,9 @@ export const exportCommand: Command<ExportOptions> = {
     return { container: args.positionals[0]!, ...(output !== undefined && { output }) };
   },
   async action(o, { client, stdout }) {
-    if (o.output === undefined && stdout.isTTY) throw new CliError('cowardly refusing to save to a terminal. Use the -o flag or redirect', 1);
+    refuseTerminal(o.output, stdout);
     const res = await client.stream('GET', `/containers/${pathName(o.container)}/export`);
-    if (o.output === undefined) {
-      for await (const chunk of res) stdout.write(chunk as Buffer);
-    } else {
-      const file = createWriteStream(o.output);
-      res.pipe(file);
-      await Promise.race([once(file, 'finish'), once(res, 'error').then(([err]) => Promise.reject(err as Error))]);
-    }
-    if (!res.complete) throw new CliError('the daemon cut the archive short', 1);
+    await writeArchive(res, o.output, stdout);
     return 0;
   },
 };

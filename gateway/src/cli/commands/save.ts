@@ -1,8 +1,7 @@
-import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
 import { flagString } from '../args.js';
 import type { Command } from '../command.js';
-import { CliError, UsageError } from '../errors.js';
+import { refuseTerminal, writeArchive } from '../render/archive-output.js';
+import { UsageError } from '../errors.js';
 
 interface SaveOptions {
   images: string[];
@@ -21,18 +20,11 @@ export const saveCommand: Command<SaveOptions> = {
     return { images: args.positionals, ...(output !== undefined && { output }) };
   },
   async action(o, { client, stdout }) {
-    if (o.output === undefined && stdout.isTTY) throw new CliError('Cowardly refusing to save to a terminal. Use the -o flag or redirect', 1);
+    refuseTerminal(o.output, stdout);
     const params = new URLSearchParams();
     for (const name of o.images) params.append('names', name);
     const res = await client.stream('GET', `/images/get?${params.toString()}`);
-    if (o.output === undefined) {
-      for await (const chunk of res) stdout.write(chunk as Buffer);
-    } else {
-      const file = createWriteStream(o.output);
-      res.pipe(file);
-      await Promise.race([once(file, 'finish'), once(res, 'error').then(([err]) => Promise.reject(err as Error))]);
-    }
-    if (!res.complete) throw new CliError('the daemon cut the archive short', 1);
+    await writeArchive(res, o.output, stdout);
     return 0;
   },
 };

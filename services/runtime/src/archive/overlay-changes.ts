@@ -69,7 +69,8 @@ export function isWhiteout(st: Stats): boolean {
   return st.isCharacterDevice() && st.rdev === 0;
 }
 
-async function lstatOrUndefined(p: string): Promise<Stats | undefined> {
+/** lstat, or undefined when nothing is there (ENOTDIR: a parent is not a directory). */
+export async function lstatOrUndefined(p: string): Promise<Stats | undefined> {
   try {
     return await lstat(p);
   } catch (err) {

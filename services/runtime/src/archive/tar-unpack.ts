@@ -4,6 +4,7 @@ import path from 'node:path';
 import * as tar from 'tar-stream';
 import { BerthError, runCommand } from '@berth/kit';
 import { resolveInRoot } from '../oci/rootfs-path.js';
+import { lstatOrUndefined } from './overlay-changes.js';
 
 export interface UnpackOptions {
   /** The container's rootfs on the host. */
@@ -193,16 +194,6 @@ class Unpacker {
 
 function notADirectory(p: string, cause?: unknown): never {
   throw new BerthError('invalid_argument', `${p} is not a directory in the container`, cause ? { cause } : undefined);
-}
-
-async function lstatOrUndefined(p: string): Promise<Stats | undefined> {
-  try {
-    return await lstat(p);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw err;
-  }
 }
 
 async function drain(body: Body): Promise<void> {
