@@ -127,6 +127,11 @@ export function createClient<S extends ServiceDef>(definition: S, address: strin
   const client = new grpc.Client(address, creds, {
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
     'grpc.enable_retries': 1,
+    // grpc-js backs off reconnects from 1 s up to 120 s, failing calls fast meanwhile: a service
+    // restarted after a crash (live restore) would stay "unavailable" for seconds after it is
+    // back. These peers are local or on the same network: retry within a second.
+    'grpc.initial_reconnect_backoff_ms': 100,
+    'grpc.max_reconnect_backoff_ms': 1000,
     ...(options.receiveWindowBytes && { 'grpc-node.flow_control_window': options.receiveWindowBytes }),
   });
   const out: Record<string, unknown> = { close: () => client.close() };
