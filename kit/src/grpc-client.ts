@@ -21,6 +21,11 @@ export interface ClientOptions {
    * polled lists that rarely change: callers can then cache work per returned object.
    */
   reuseIdentical?: readonly string[];
+  /**
+   * How long a call made while the channel is between reconnect attempts waits for it to connect
+   * before it fails as unavailable (default 2000 ms; 0: fail at once, as grpc-js does).
+   */
+  reconnectWaitMs?: number;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -78,27 +83,48 @@ async function pump<T>(source: AsyncIterable<T>, call: grpc.ClientWritableStream
   }
 }
 
-function method(client: grpc.Client, def: MethodDef, reuse: boolean) {
+/**
+ * After its peer went away, a channel sits in TRANSIENT_FAILURE between reconnect attempts and
+ * fails every call at once, even when the peer is back (a service restarted after a crash: live
+ * restore). A call made in that state first waits, up to `budgetMs`, for the channel to connect;
+ * undefined when the channel is not in that state (the usual case: no wait, no allocation).
+ */
+function reconnected(client: grpc.Client, budgetMs: number): Promise<void> | undefined {
+  if (budgetMs <= 0) return undefined;
+  if (client.getChannel().getConnectivityState(false) !== grpc.connectivityState.TRANSIENT_FAILURE) return undefined;
+  return new Promise((resolve) => client.waitForReady(Date.now() + budgetMs, () => resolve()));
+}
+
+function method(client: grpc.Client, def: MethodDef, reuse: boolean, budgetMs: number) {
   const ser = def.requestSerialize;
   const de = reuse && !def.requestStream && !def.responseStream ? reusing(def.responseDeserialize) : def.responseDeserialize;
   if (!def.requestStream && !def.responseStream) {
-    return (req: unknown, options?: CallOptions) =>
+    const unary = (req: unknown, options?: CallOptions) =>
       new Promise((resolve, reject) => {
         const call = client.makeUnaryRequest(def.path, ser, de, req, metadata(), callOptions(options), (err, res) =>
           err ? reject(fromServiceError(err, def.path)) : resolve(res),
         );
         bindAbort(call, options?.signal);
       });
+    return (req: unknown, options?: CallOptions) => {
+      const wait = reconnected(client, budgetMs);
+      return wait ? wait.then(() => unary(req, options)) : unary(req, options);
+    };
   }
   if (!def.requestStream && def.responseStream) {
-    return (req: unknown, options?: CallOptions) => {
+    const serverStream = (req: unknown, options?: CallOptions) => {
       const call = client.makeServerStreamRequest(def.path, ser, de, req, metadata(), callOptions(options));
       bindAbort(call, options?.signal);
       return iterate(call, def.path);
     };
+    return (req: unknown, options?: CallOptions) => {
+      const wait = reconnected(client, budgetMs);
+      // Only while reconnecting does the call start when iteration does rather than now.
+      return wait ? deferred(wait, () => serverStream(req, options)) : serverStream(req, options);
+    };
   }
   if (def.requestStream && !def.responseStream) {
-    return (reqs: AsyncIterable<unknown>, options?: CallOptions) =>
+    const clientStream = (reqs: AsyncIterable<unknown>, options?: CallOptions) =>
       new Promise((resolve, reject) => {
         const call = client.makeClientStreamRequest(def.path, ser, de, metadata(), callOptions(options), (err, res) =>
           err ? reject(fromServiceError(err, def.path)) : resolve(res),
@@ -106,8 +132,12 @@ function method(client: grpc.Client, def: MethodDef, reuse: boolean) {
         bindAbort(call, options?.signal);
         pump(reqs, call).catch(reject);
       });
+    return (reqs: AsyncIterable<unknown>, options?: CallOptions) => {
+      const wait = reconnected(client, budgetMs);
+      return wait ? wait.then(() => clientStream(reqs, options)) : clientStream(reqs, options);
+    };
   }
-  return (reqs: AsyncIterable<unknown>, options?: CallOptions) => {
+  const bidi = (reqs: AsyncIterable<unknown>, options?: CallOptions) => {
     const call = client.makeBidiStreamRequest(def.path, ser, de, metadata(), callOptions(options));
     bindAbort(call, options?.signal);
     pump(reqs, call).catch(() => {
@@ -115,6 +145,15 @@ function method(client: grpc.Client, def: MethodDef, reuse: boolean) {
     });
     return iterate(call, def.path);
   };
+  return (reqs: AsyncIterable<unknown>, options?: CallOptions) => {
+    const wait = reconnected(client, budgetMs);
+    return wait ? deferred(wait, () => bidi(reqs, options)) : bidi(reqs, options);
+  };
+}
+
+async function* deferred<T>(wait: Promise<void>, start: () => AsyncIterable<T>): AsyncIterable<T> {
+  await wait;
+  yield* start();
 }
 
 /**
@@ -136,7 +175,8 @@ export function createClient<S extends ServiceDef>(definition: S, address: strin
   });
   const out: Record<string, unknown> = { close: () => client.close() };
   const reuse = new Set(options.reuseIdentical ?? []);
-  for (const [key, def] of Object.entries(definition)) out[key] = method(client, def, reuse.has(key));
+  const budgetMs = options.reconnectWaitMs ?? 2000;
+  for (const [key, def] of Object.entries(definition)) out[key] = method(client, def, reuse.has(key), budgetMs);
   return out as Client<S>;
 }
 

@@ -100,3 +100,39 @@ test('waitForHealthy sees the built-in health service, and fails fast for a dead
   await server.close();
   await assert.rejects(waitForHealthy(`unix://${dir}/h.sock`, { timeoutMs: 300 }), (err) => errorKind(err) === 'unavailable');
 });
+
+test('a restarted server is reachable at once: calls made between reconnect attempts wait for the channel (bounded)', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kit-grpc-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const address = `unix://${dir}/r.sock`;
+  const handlers = {
+    async statBlob(req: { digest: string }) {
+      return { size: req.digest.length, mediaType: 'x' };
+    },
+    async *fetchBlob() {
+      yield { data: Buffer.from('x'), totalSize: 1 };
+    },
+  };
+  const up = () => startGrpcServer({ name: 'r', address, logger: silentLogger(), services: [serve(registry.RegistryService, handlers)] });
+  let server = await up();
+  const client = createClient(registry.RegistryService, address, { reconnectWaitMs: 1500 });
+  t.after(() => client.close());
+  assert.equal((await client.statBlob({ repository: 'r', digest: 'abc' })).size, 3);
+
+  await server.close();
+  // Down for a while: calls fail as unavailable, each within the wait budget, and the channel's
+  // reconnect backoff grows to its cap meanwhile.
+  const downUntil = Date.now() + 2500;
+  while (Date.now() < downUntil) {
+    const started = Date.now();
+    await assert.rejects(client.statBlob({ repository: 'r', digest: 'd' }), (err) => errorKind(err) === 'unavailable');
+    assert.ok(Date.now() - started < 1500 + 1000, `a call to a dead server fails within its wait budget (${Date.now() - started} ms)`);
+  }
+  server = await up();
+  t.after(() => server.close());
+  // Back: the very next calls get through, unary and streaming.
+  assert.equal((await client.statBlob({ repository: 'r', digest: 'abcd' })).size, 4);
+  const chunks = [];
+  for await (const c of client.fetchBlob({ repository: 'r', digest: 'd', offset: 0 })) chunks.push(c);
+  assert.equal(chunks.length, 1);
+});

@@ -44,7 +44,7 @@ test('a detached container survives kill -9 of the runtime service and is manage
 
   await s.restart('runtime');
   const ps = await berth(s.socket, ['ps', '--format', '{{.Names}} {{.Status}}']);
-  assert.match(ps.stdout, /survivor Up /);
+  assert.match(ps.stdout, /survivor Up /, `berth ps after the restore: code ${ps.code}, stdout ${JSON.stringify(ps.stdout)}, stderr ${ps.stderr}`);
   const after = (await api(s.socket, 'GET', '/containers/survivor/json')).json as { State: { Pid: number; Running: boolean } };
   assert.equal(after.State.Pid, pid);
   assert.equal(after.State.Running, true);

@@ -60,3 +60,44 @@ export function removeCgroupParent(parent: string): string[] {
   }
   return failed;
 }
+
+/**
+ * Last resort after a failed test left containers berth could not remove: kills the stack's conmon
+ * processes and every process in its cgroups, then removes the container cgroups. Says on stderr
+ * what it found, so the leak is not silent.
+ */
+export function forceRemoveContainers(root: string, parent: string): void {
+  const conmons = conmonsUnder(root);
+  for (const pid of conmons) kill(pid);
+  const cgroups = cgroupsUnder(parent);
+  for (const dir of cgroups) {
+    for (const file of ['cgroup.procs', 'tasks']) {
+      const f = path.join(dir, file);
+      if (!existsSync(f)) continue;
+      for (const pid of readFileSync(f, 'utf8').split('\n').filter(Boolean)) kill(Number(pid));
+    }
+  }
+  if (conmons.length || cgroups.length) {
+    process.stderr.write(`test stack ${root}: killed ${conmons.length} conmon(s) and the processes of ${cgroups.length} cgroup(s) berth left\n`);
+  }
+  const deadline = Date.now() + 5000;
+  for (const dir of cgroups) {
+    for (;;) {
+      try {
+        rmdirSync(dir);
+        break;
+      } catch {
+        if (Date.now() > deadline) break;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20); // the killed processes are still exiting
+      }
+    }
+  }
+}
+
+function kill(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone already
+  }
+}

@@ -6,7 +6,7 @@ import { startStack, launchService, type Stack } from '@berth/deploy';
 import { startRegistry, busyboxImage, pushImage, type RegistryFixture } from '@berth/fixtures';
 import { api } from './api.js';
 import { purgeNetworkState } from '@berth/network';
-import { removeCgroupParent, unmountUnder } from './leaks.js';
+import { removeCgroupParent, unmountUnder, forceRemoveContainers } from './leaks.js';
 
 export interface TestStack {
   stack: Stack;
@@ -77,15 +77,23 @@ export async function startTestStack(options: { services?: string[]; env?: Recor
       return existsSync(f) ? readFileSync(f, 'utf8') : '';
     },
     stop: async () => {
+      // Whether berth removed every container itself. If not (a test failed with a service down),
+      // what is left is killed and removed by hand, so one failure does not fail the leak checks too.
+      let removedAll = false;
       try {
         const gateway = stack.processes.find((p) => p.name === 'gateway');
         if (gateway && !alive(gateway.pid)) return; // stopped (npm stop --purge did it all); the finally cleans up
         const list = await api(stack.socket, 'GET', '/containers/json?all=1');
+        if (list.status !== 200) return;
+        let failures = 0;
         for (const c of (list.json as Array<{ Id: string }>) ?? []) {
-          await api(stack.socket, 'DELETE', `/containers/${c.Id}?force=1`);
+          const rm = await api(stack.socket, 'DELETE', `/containers/${c.Id}?force=1`);
+          if (rm.status >= 300 && rm.status !== 404) failures++;
         }
+        removedAll = failures === 0;
       } finally {
         await stack.stop();
+        if (!removedAll) forceRemoveContainers(root, cgroupParent);
         // Bridges and berth's iptables chains outlive the network service by design; a test stack removes them.
         await purgeNetworkState(stack.config);
         await registry.stop();
