@@ -8,7 +8,7 @@ import { API_VERSION, splitVersion } from './api-version.js';
 import { errorReply } from './error-status.js';
 import { sendJson } from './http-io.js';
 import type { Router } from './router.js';
-import { answerPing } from './ping-fast-path.js';
+import { answerPing, answerPingsFirst } from './ping-fast-path.js';
 
 export interface EngineServerOptions {
   socketPath: string;
@@ -112,6 +112,7 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
   };
 
   const server = createServer();
+  answerPingsFirst(server, headers);
   server.on('request', (req, res) => void handleRequest(req, res));
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     open.add(socket);

@@ -1,5 +1,5 @@
 import { withDefaultTag } from '@berth/registry/reference';
-import { flagBool } from '../args.js';
+import { flagBool, flagString } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { pathName } from '../engine-client.js';
@@ -12,6 +12,7 @@ interface PushOptions {
   image: string;
   allTags: boolean;
   quiet: boolean;
+  platform?: string;
 }
 
 /** `berth push`: Docker's progress (one line per layer), credentials from `berth login`. */
@@ -22,6 +23,7 @@ export const pushCommand: Command<PushOptions> = {
   flags: [
     { long: 'all-tags', short: 'a', kind: 'bool', description: 'Push all tags of an image to the repository' },
     { long: 'quiet', short: 'q', kind: 'bool', description: 'Suppress verbose output' },
+    { long: 'platform', kind: 'string', valueName: 'string', description: "Push only this platform's manifest of a multi-platform image, as a single-platform image (os/arch[/variant])" },
   ],
   minArgs: 1,
   parse(args) {
@@ -31,14 +33,15 @@ export const pushCommand: Command<PushOptions> = {
     const ref = parseImageRef(image);
     if (allTags && ref.tag !== undefined) throw new UsageError('tag can\'t be used with --all-tags/-a');
     if (ref.digest !== undefined) throw new UsageError(`cannot push a digest reference`);
-    return { image, allTags, quiet: flagBool(args, 'quiet') };
+    const platform = flagString(args, 'platform');
+    return { image, allTags, quiet: flagBool(args, 'quiet'), ...(platform !== undefined && { platform: ociPlatformJson(platform) }) };
   },
-  async action({ image, allTags, quiet }, ctx) {
+  async action({ image, allTags, quiet, platform }, ctx) {
     const ref = parseImageRef(image);
     const name = `${ref.domain}/${ref.path}`;
     const tag = allTags ? '' : (ref.tag ?? 'latest');
     const res = await ctx.client.stream('POST', `/images/${pathName(name)}/push`, {
-      query: { tag },
+      query: { tag, platform },
       headers: await authHeaderFor(ctx.env ?? {}, ref.domain),
     });
     const renderer = new PullProgressRenderer(quiet ? { write: () => undefined, isTTY: false, columns: 80 } : ctx.stdout);
@@ -50,3 +53,10 @@ export const pushCommand: Command<PushOptions> = {
     return 0;
   },
 };
+
+/** "linux/arm64/v8" → the JSON-encoded OCI platform the API (1.46) takes, as the docker CLI sends it. */
+function ociPlatformJson(value: string): string {
+  const [os = '', architecture = '', variant, ...extra] = value.split('/');
+  if (os === '' || architecture === '' || variant === '' || extra.length > 0) throw new UsageError(`invalid platform "${value}": expected os/arch[/variant]`);
+  return JSON.stringify({ os, architecture, ...(variant !== undefined && { variant }) });
+}

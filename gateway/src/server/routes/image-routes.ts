@@ -29,6 +29,8 @@ export function imageRoutes(router: Router, { backends }: RouteDeps): void {
     }
     const reference = referenceString(pullReference(fromImage, query.get('tag') ?? ''));
     const request: image.PullImageRequest = { reference, platform: parsePlatform(query.get('platform')) };
+    // berth's extension: also fetch every other platform's layers of a multi-platform image.
+    if (queryBool(query, 'allPlatforms')) request.allPlatforms = true;
     const auth = decodeRegistryAuth(req.headers['x-registry-auth']);
     if (auth) request.auth = auth;
     const stream = images.pullImage(request, { signal })[Symbol.asyncIterator]();

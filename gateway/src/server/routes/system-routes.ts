@@ -1,21 +1,12 @@
 import { errorKind, type Logger } from '@berth/kit';
 import type { Router, RouteContext } from '../router.js';
 import { sendJson } from '../http-io.js';
+import { sendPing } from '../ping-fast-path.js';
 import { systemInfo, systemVersion, type EngineCounts } from '../docker-shapes/system-shapes.js';
 import type { RouteDeps } from './route-deps.js';
 
 export function systemRoutes(router: Router, deps: RouteDeps): void {
-  const ping = async ({ req, res }: RouteContext): Promise<void> => {
-    const body = req.method === 'HEAD' ? '' : 'OK';
-    res.writeHead(200, {
-      'Content-Type': 'text/plain; charset=utf-8',
-      'Content-Length': Buffer.byteLength(body),
-      'Cache-Control': 'no-cache, no-store, must-revalidate',
-      Pragma: 'no-cache',
-      Swarm: 'inactive',
-    });
-    res.end(body);
-  };
+  const ping = async ({ req, res }: RouteContext): Promise<void> => sendPing(req, res);
   router.get('/_ping', 'system.Ping', ping);
   router.head('/_ping', 'system.Ping', ping);
 

@@ -2,10 +2,12 @@ import { invalidArgument } from '@berth/kit';
 import { readArchive, type ArchiveFiles } from './archive-read.js';
 import type { ImageContext } from './context.js';
 import { viewOf } from './lookup.js';
-import { chainIds, MediaTypes, parseImageConfig, parseManifest, sha256 } from './manifest.js';
+import { heldIndexContent } from './index-content.js';
+import { chainIds, isIndexMediaType, MediaTypes, parseImageConfig, parseIndex, parseManifest, sha256 } from './manifest.js';
+import { formatPlatform, hostPlatform, samePlatform } from './platform.js';
 import { pullLayers } from './pull-layers.js';
 import { canonicalString, familiarString, parseReference, withDefaultTag, type Reference } from './reference.js';
-import type { Descriptor, ImageRecord, ImageView } from './types.js';
+import type { Descriptor, ImageRecord, ImageView, IndexRecord } from './types.js';
 
 export interface LoadResult {
   /** Docker's lines: "Loaded image: busybox:latest", "Loaded image ID: sha256:…". */
@@ -21,9 +23,9 @@ interface Plan {
   manifestMediaType: string;
   layers: Descriptor[];
   names: Reference[];
+  /** The multi-platform index the image is the host's platform of, kept whole. */
+  index?: IndexRecord;
 }
-
-const HOST_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', s390x: 's390x', ppc64: 'ppc64le' };
 
 /**
  * Docker's `load`: a docker-archive (manifest.json) or an OCI archive (index.json), gzip or plain.
@@ -35,7 +37,8 @@ const HOST_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: '
 export function loadImages(ctx: ImageContext, source: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<LoadResult> {
   return ctx.locks.gc.withShared(async () => {
     const files = await readArchive(ctx.content, source, ctx.limits.maxManifestBytes, signal);
-    const plans = files.documents.has('manifest.json') ? await dockerPlans(ctx, files) : await ociPlans(ctx, files);
+    // A multi-platform image is only in index.json (manifest.json lists one platform's images).
+    const plans = files.documents.has('manifest.json') && !holdsIndex(files) ? await dockerPlans(ctx, files) : await ociPlans(ctx, files);
     if (plans.length === 0) throw invalidArgument('the archive holds no image: no manifest.json, or an index.json without manifests');
     const result: LoadResult = { messages: [], images: [] };
     for (const plan of plans) await loadOne(ctx, plan, result, signal);
@@ -66,6 +69,7 @@ async function loadOne(ctx: ImageContext, plan: Plan, result: LoadResult, signal
       return { digest: l.digest, mediaType: l.mediaType, size: l.size, diffId: info.diffIds[i]!, chainId: chains[i]!, ...(diffSize !== undefined && { diffSize }) };
     }),
     storedAt: Date.now(),
+    ...(plan.index && { index: plan.index }),
   };
   const refs = plan.names.map((r) => ({ name: canonicalString(r), repository: r.repository, tag: r.tag!, imageId: image.id }));
   const { previous } = ctx.images.putImage(image, refs);
@@ -100,16 +104,22 @@ async function dockerPlans(ctx: ImageContext, files: ArchiveFiles): Promise<Plan
   return plans;
 }
 
-/** oci-archive: index.json's manifests (an index among them: the host's platform), named by annotation. */
+/**
+ * oci-archive: index.json's manifests, named by annotation. An entry that is itself an index (a
+ * multi-platform image) loads as its host platform's image, and keeps the index and all of its
+ * content that the archive holds (every platform's, from `docker save` of a complete image).
+ */
 async function ociPlans(ctx: ImageContext, files: ArchiveFiles): Promise<Plan[]> {
   const raw = files.documents.get('index.json');
   if (!raw) return [];
   const index = parseJson(raw, 'index.json') as { manifests?: Array<Descriptor & { annotations?: Record<string, string> }> };
   const byManifest = new Map<string, Plan>();
   for (const d of index.manifests ?? []) {
-    const desc = await forHost(ctx, d);
+    const nested = isIndexMediaType(d.mediaType);
+    const desc = nested ? await forHost(ctx, d) : d;
     const manifest = await ctx.content.read(desc.digest, ctx.limits.maxManifestBytes);
     const plan = byManifest.get(desc.digest) ?? (await ociPlan(ctx, manifest, desc.mediaType));
+    if (nested) plan.index = await heldIndexContent(ctx, d.digest, d.mediaType);
     const name = nameOf(d.annotations ?? {});
     if (name && !plan.names.some((n) => canonicalString(n) === canonicalString(name))) plan.names.push(name);
     byManifest.set(desc.digest, plan);
@@ -123,14 +133,24 @@ async function ociPlan(ctx: ImageContext, manifest: Buffer, mediaType: string): 
   return { config, configDigest: m.config.digest, manifest, manifestMediaType: mediaType, layers: m.layers, names: [] };
 }
 
-/** An index entry that is itself an index: its manifest for this host (linux and our architecture). */
+/** The manifest of a nested index for this host: its exact platform, else the same os and architecture. */
 async function forHost(ctx: ImageContext, d: Descriptor): Promise<Descriptor> {
-  if (d.mediaType !== MediaTypes.ociIndex && d.mediaType !== MediaTypes.dockerManifestList) return d;
-  const inner = parseJson(await ctx.content.read(d.digest, ctx.limits.maxManifestBytes), `index ${d.digest}`) as { manifests?: Array<Descriptor & { platform?: { os?: string; architecture?: string } }> };
-  const arch = HOST_ARCH[process.arch] ?? process.arch;
-  const chosen = inner.manifests?.find((m) => m.platform?.os === 'linux' && m.platform.architecture === arch);
-  if (!chosen) throw invalidArgument(`the archive's index ${d.digest} has no image for linux/${arch}`);
+  const entries = parseIndex(await ctx.content.read(d.digest, ctx.limits.maxManifestBytes), `index ${d.digest}`);
+  const host = hostPlatform();
+  const candidates = entries.filter((e) => e.platform && e.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest');
+  const chosen =
+    candidates.find((e) => samePlatform(e.platform!, host)) ??
+    candidates.find((e) => samePlatform({ ...e.platform!, variant: '' }, { ...host, variant: '' }));
+  if (!chosen) throw invalidArgument(`the archive's index ${d.digest} has no image for ${formatPlatform(host)}`);
   return chosen;
+}
+
+/** Whether index.json lists an index: a multi-platform image, which only the OCI side describes whole. */
+function holdsIndex(files: ArchiveFiles): boolean {
+  const raw = files.documents.get('index.json');
+  if (!raw) return false;
+  const index = parseJson(raw, 'index.json') as { manifests?: unknown };
+  return Array.isArray(index.manifests) && index.manifests.some((m) => isIndexMediaType(String((m as { mediaType?: unknown } | null)?.mediaType)));
 }
 
 /** containerd's full name, else an OCI ref.name that is a whole reference (a bare tag names nothing). */

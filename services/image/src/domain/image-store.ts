@@ -13,7 +13,10 @@ export interface ImageStore {
   findByIdPrefix(hexPrefix: string): string[];
   ref(name: string): RefRecord | undefined;
   refsOf(imageId: string): RefRecord[];
-  /** Stores the image (or refreshes its manifest) and points `refs` at it, in one transaction. */
+  /**
+   * Stores the image (or refreshes its manifest, and its index when the record has one) and points
+   * `refs` at it, in one transaction.
+   */
   putImage(image: ImageRecord, refs: RefRecord[]): { previous: Map<string, string | undefined> };
   /** Points a name at an image; returns the image it pointed at before, if any. */
   setRef(ref: RefRecord): string | undefined;
@@ -24,7 +27,7 @@ export interface ImageStore {
   /** Removes a lease; returns the image it was on. */
   removeLease(key: string): string | undefined;
   leasesOf(imageId: string): string[];
-  /** Every blob digest some stored image needs (configs, manifests, layers). */
+  /** Every blob digest some stored image needs (configs, manifests, layers, its index's content). */
   referencedBlobs(): Set<string>;
   /** The uncompressed tar size of a layer with this diff ID, if some image recorded it. */
   knownDiffSize(diffId: string): number | undefined;

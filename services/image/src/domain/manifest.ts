@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { BerthError, invalidArgument } from '@berth/kit/errors';
 import { isDigest } from './reference.js';
-import type { Descriptor } from './types.js';
+import type { Descriptor, Platform } from './types.js';
 
 /** Media types berth understands (Docker schema2 and OCI image-spec). */
 export const MediaTypes = {
@@ -76,17 +76,52 @@ function descriptor(value: unknown, what: string): Descriptor {
 
 /** Parses a single-platform manifest (Docker schema2 or OCI); indexes must be resolved before. */
 export function parseManifest(bytes: Buffer, mediaType: string): Manifest {
+  const manifest = readManifestDescriptors(bytes, mediaType);
+  for (const layer of manifest.layers) layerCompression(layer.mediaType);
+  return manifest;
+}
+
+/**
+ * The descriptors of a single-platform manifest, whatever its layers are: what keeping or pushing
+ * an index's content needs (an attestation manifest's layers are in-toto JSON, not tars).
+ */
+export function readManifestDescriptors(bytes: Buffer, mediaType: string): Manifest {
   const doc = parseJson(bytes, 'manifest');
   const type = typeof doc['mediaType'] === 'string' ? doc['mediaType'] : mediaType;
-  if (type === MediaTypes.dockerManifestList || type === MediaTypes.ociIndex || Array.isArray(doc['manifests'])) {
+  if (isIndexMediaType(type) || Array.isArray(doc['manifests'])) {
     throw invalidArgument('manifest is an index: no manifest for the requested platform was chosen');
   }
   if (doc['schemaVersion'] !== 2) throw invalidArgument(`unsupported manifest schema version ${String(doc['schemaVersion'])}`);
   if (!Array.isArray(doc['layers'])) throw invalidArgument('manifest has no layers array');
   const config = descriptor(doc['config'], 'manifest config');
   const layers = (doc['layers'] as unknown[]).map((l, i) => descriptor(l, `manifest layer ${i}`));
-  for (const layer of layers) layerCompression(layer.mediaType);
   return { config, layers };
+}
+
+export function isIndexMediaType(mediaType: string): boolean {
+  return mediaType === MediaTypes.dockerManifestList || mediaType === MediaTypes.ociIndex;
+}
+
+/** One entry of an index: a manifest, for a platform or (attestations, artifacts) none. */
+export interface IndexEntry extends Descriptor {
+  platform?: Platform;
+  annotations?: Record<string, string>;
+}
+
+/** The manifests an index (OCI index or Docker manifest list) lists. */
+export function parseIndex(bytes: Buffer, what: string): IndexEntry[] {
+  const doc = parseJson(bytes, what);
+  if (doc['schemaVersion'] !== 2 || !Array.isArray(doc['manifests'])) throw invalidArgument(`${what} is not an index (schemaVersion 2 with manifests)`);
+  return (doc['manifests'] as unknown[]).map((m, i) => {
+    const d = descriptor(m, `${what} entry ${i}`);
+    const { platform, annotations } = m as { platform?: Partial<Platform>; annotations?: unknown };
+    const entry: IndexEntry = { ...d };
+    if (platform && typeof platform.os === 'string' && typeof platform.architecture === 'string') {
+      entry.platform = { os: platform.os, architecture: platform.architecture, ...(typeof platform.variant === 'string' && platform.variant !== '' && { variant: platform.variant }) };
+    }
+    if (annotations && typeof annotations === 'object') entry.annotations = annotations as Record<string, string>;
+    return entry;
+  });
 }
 
 /** Reads what berth needs from an image config and checks the layer count against the manifest. */

@@ -139,21 +139,28 @@ async function download(ctx: ImageContext, job: LayerJob, writer: ContentWriter,
 /** Reads a small blob (a config), fetching it into the content store first when absent. */
 export async function fetchSmallBlob(ctx: ImageContext, repository: string, desc: Descriptor, maxBytes: number, auth: RegistryAuth | undefined, signal: AbortSignal): Promise<Buffer> {
   if (desc.size > maxBytes) throw new BerthError('invalid_argument', `blob ${desc.digest} is ${desc.size} bytes, more than the limit of ${maxBytes}`);
-  if (!(await ctx.content.info(desc.digest))) {
-    const writer = await ctx.content.writer(`blob-${desc.digest.slice(7)}`, desc);
-    try {
-      if (!(await ctx.content.info(desc.digest))) {
-        for await (const chunk of ctx.registry.fetchBlob(repository, desc.digest, writer.offset, auth, signal)) await writer.write(chunk.data);
-        await writer.commit();
-      }
-    } catch (err) {
-      if (!keepsPartial(err)) await writer.discard();
-      throw err;
-    } finally {
-      await writer.close();
-    }
-  }
+  await storeBlob(ctx, repository, desc, auth, signal);
   return ctx.content.read(desc.digest, maxBytes);
+}
+
+/**
+ * Fetches a blob into the content store (verified on commit) unless it is there; nothing is
+ * unpacked. Returns whether it was fetched. A transfer cut short keeps its bytes for a resume.
+ */
+export async function storeBlob(ctx: ImageContext, repository: string, desc: Descriptor, auth: RegistryAuth | undefined, signal: AbortSignal): Promise<boolean> {
+  if (await ctx.content.info(desc.digest)) return false;
+  const writer = await ctx.content.writer(`blob-${desc.digest.slice(7)}`, desc);
+  try {
+    if (await ctx.content.info(desc.digest)) return false;
+    for await (const chunk of ctx.registry.fetchBlob(repository, desc.digest, writer.offset, auth, signal)) await writer.write(chunk.data);
+    await writer.commit();
+    return true;
+  } catch (err) {
+    if (!keepsPartial(err)) await writer.discard();
+    throw err;
+  } finally {
+    await writer.close();
+  }
 }
 
 /**

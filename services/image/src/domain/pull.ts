@@ -4,6 +4,7 @@ import { viewOf } from './lookup.js';
 import { chainIds, digestMismatch, parseImageConfig, parseManifest, sha256 } from './manifest.js';
 import { ProgressQueue } from './progress-queue.js';
 import { pullLayers } from './pull-layers.js';
+import { keepIndexContent } from './index-content.js';
 import { fetchSmallBlob, type Emit } from './pull-layer.js';
 import { canonicalString, familiarRepository, familiarString, parseReference, remoteName, withDefaultTag, type Reference } from './reference.js';
 import type { RegistryAuth } from './registry.js';
@@ -13,12 +14,16 @@ export interface PullRequest {
   reference: string;
   platform?: Platform;
   auth?: RegistryAuth;
+  /** A multi-platform image: also fetch the other platforms' layer blobs (not unpacked). */
+  allPlatforms?: boolean;
 }
 
 /**
  * Pulls an image: progress messages stream out while layers download and unpack (three at a
  * time by default), the last message carries the image. The image and its names are recorded,
- * and the `pull` event published, only after every layer is verified and committed.
+ * and the `pull` event published, only after every layer is verified and committed. A reference
+ * naming an index pulls the host's (or the requested) platform and keeps the index's documents
+ * (see index-content.ts); the RepoDigest is the index's digest, as Docker shows it.
  */
 export function pullImage(ctx: ImageContext, request: PullRequest, signal: AbortSignal): AsyncIterable<PullProgress> {
   const queue = new ProgressQueue<PullProgress>();
@@ -50,6 +55,15 @@ async function runPull(ctx: ImageContext, request: PullRequest, emit: Emit, sign
 
   const sizes = await pullLayers(ctx, { repository: resolved.repository, layers: manifest.layers, diffIds: config.diffIds, chains, auth: request.auth }, emit, signal);
   await ctx.content.put(resolved.manifest, { digest: resolved.manifestDigest, size: resolved.manifest.length });
+  const index = resolved.index && (await keepIndexContent(ctx, {
+    repository: resolved.repository,
+    digest: resolved.digest,
+    mediaType: resolved.index.mediaType,
+    bytes: resolved.index.bytes,
+    hostManifest: resolved.manifestDigest,
+    allPlatforms: request.allPlatforms === true,
+    auth: request.auth,
+  }, emit, signal));
 
   const image: ImageRecord = {
     id: manifest.config.digest,
@@ -67,6 +81,7 @@ async function runPull(ctx: ImageContext, request: PullRequest, emit: Emit, sign
       return { digest: l.digest, mediaType: l.mediaType, size: l.size, diffId: config.diffIds[i]!, chainId: chains[i]!, ...(diffSize !== undefined && { diffSize }) };
     }),
     storedAt: Date.now(),
+    ...(index && { index }),
   };
   const refs = namesFor(ref, resolved.digest, image.id);
   const { previous } = ctx.images.putImage(image, refs);

@@ -18,6 +18,14 @@ export interface Resolved {
   manifestDigest: string;
   manifestMediaType: string;
   manifest: Buffer;
+  /** The index `digest` names, when the reference names one: its media type and bytes. */
+  index?: { mediaType: string; bytes: Buffer };
+}
+
+/** A manifest or index fetched by digest (verified by the registry service). */
+export interface FetchedManifest {
+  mediaType: string;
+  content: Buffer;
 }
 
 export interface BlobChunk {
@@ -34,4 +42,6 @@ export interface BlobChunk {
 export interface RegistryClient {
   resolve(reference: string, platform: Platform | undefined, auth: RegistryAuth | undefined, signal?: AbortSignal): Promise<Resolved>;
   fetchBlob(repository: string, digest: string, offset: number, auth: RegistryAuth | undefined, signal?: AbortSignal): AsyncIterable<BlobChunk>;
+  /** A manifest by digest (an index's children). */
+  getManifest(repository: string, digest: string, auth: RegistryAuth | undefined, signal?: AbortSignal): Promise<FetchedManifest>;
 }

@@ -53,6 +53,20 @@ export interface ImageRecord {
   storedAt: number;
   /** The image this one was made from here (commit, import on a parent, a build step); absent for pulled and loaded images. */
   parent?: string;
+  /** The multi-platform index it was pulled or loaded as (absent for a single-platform image). */
+  index?: IndexRecord;
+}
+
+/**
+ * A multi-platform index an image came from (Docker's containerd store keeps the index as the
+ * image's target). The image stays the host platform's (its id is that config's digest); the
+ * index and whatever of its other platforms' content is here are kept, so a push can send it all.
+ */
+export interface IndexRecord {
+  digest: string;
+  mediaType: string;
+  /** Every blob of the index held locally: the index, child manifests, configs, layers present. */
+  blobs: string[];
 }
 
 /**

@@ -22,6 +22,7 @@ export function imageToProto(v: ImageView): image.Image {
     containers: v.containers,
     parent: v.parent ?? '',
     lastTagTime: v.lastTagTime === undefined ? '' : new Date(v.lastTagTime).toISOString(),
+    indexDigest: v.index?.digest ?? '',
   };
 }
 

@@ -12,7 +12,7 @@ export function imagesService(images: Images, pusher?: ImagePusher): ServiceRegi
     pullImage: async function* (req, ctx) {
       const platform = platformFromProto(req.platform);
       const auth = authFromProto(req.auth);
-      const request = { reference: req.reference, ...(platform && { platform }), ...(auth && { auth }) };
+      const request = { reference: req.reference, ...(platform && { platform }), ...(auth && { auth }), ...(req.allPlatforms && { allPlatforms: true }) };
       for await (const progress of images.pull(request, ctx.signal)) yield progressToProto(progress);
     },
     getImage: async (req) => ({ image: imageToProto(images.get(req.reference)) }),
@@ -21,7 +21,7 @@ export function imagesService(images: Images, pusher?: ImagePusher): ServiceRegi
       await images.tag(req.source, req.target);
       return {};
     },
-    removeImage: async (req) => images.remove(req.reference, req.force),
+    removeImage: async (req) => images.remove(req.reference, req.force, req.noPrune),
     pruneImages: async (req) => images.prune(req.all, filtersFromProto(req.filters)),
     imageHistory: async (req) => ({ entries: images.history(req.reference) }),
     diskUsage: async () => diskUsageToProto(await images.diskUsage()),

@@ -12,6 +12,7 @@ function pausingRegistry(inner: RegistryClient) {
   const gate = new Promise<void>((resolve) => (release = resolve));
   const client: RegistryClient = {
     resolve: (...args) => inner.resolve(...args),
+    getManifest: (...args) => inner.getManifest(...args),
     async *fetchBlob(repository, digest, offset, auth, signal): AsyncIterable<BlobChunk> {
       let sent = 0;
       let held = false;

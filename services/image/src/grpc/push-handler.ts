@@ -1,13 +1,14 @@
 import type { Handlers } from '@berth/kit';
 import type { image } from '@berth/proto';
 import type { ImagePusher, PushProgress } from '../domain/push.js';
-import { authFromProto } from './convert.js';
+import { authFromProto, platformFromProto } from './convert.js';
 
 /** PushImage: decode, call the domain, encode (registered in images-service.ts). */
 export function pushImageHandler(pusher: ImagePusher): Handlers<typeof image.ImagesService>['pushImage'] {
   return async function* (req, ctx) {
     const auth = authFromProto(req.auth);
-    for await (const p of pusher.push({ reference: req.reference, ...(auth && { auth }) }, ctx.signal)) yield pushProgressToProto(p);
+    const platform = platformFromProto(req.platform);
+    for await (const p of pusher.push({ reference: req.reference, ...(auth && { auth }), ...(platform && { platform }) }, ctx.signal)) yield pushProgressToProto(p);
   };
 }
 

@@ -1,7 +1,7 @@
 import { createClient, type BerthConfig, type Client } from '@berth/kit';
 import { registry } from '@berth/proto';
 import { BlobSocketUnavailable, streamBlob } from './blob-socket-client.js';
-import type { BlobChunk, RegistryAuth, RegistryClient, Resolved } from '../domain/registry.js';
+import type { BlobChunk, FetchedManifest, RegistryAuth, RegistryClient, Resolved } from '../domain/registry.js';
 import type { Platform } from '../domain/types.js';
 
 const RECEIVE_WINDOW = 16 * 1024 * 1024;
@@ -34,7 +34,13 @@ export class GrpcRegistryClient implements RegistryClient {
       manifestDigest: res.manifestDigest,
       manifestMediaType: res.manifestMediaType,
       manifest: Buffer.from(res.manifest),
+      ...(res.index.length > 0 && { index: { mediaType: res.mediaType, bytes: Buffer.from(res.index) } }),
     };
+  }
+
+  async getManifest(repository: string, digest: string, auth: RegistryAuth | undefined, signal?: AbortSignal): Promise<FetchedManifest> {
+    const res = await this.client.getManifest({ repository, digest, ...(auth && { auth }) }, { ...(signal && { signal }) });
+    return { mediaType: res.mediaType, content: Buffer.from(res.content) };
   }
 
   async *fetchBlob(repository: string, digest: string, offset: number, auth: RegistryAuth | undefined, signal?: AbortSignal): AsyncIterable<BlobChunk> {

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 
 export type Db = Database.Database;
 
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 /**
  * The image service's one SQLite database: images, names, leases (SqliteImageStore) and snapshots
@@ -81,6 +81,19 @@ export function openImageDb(file: string): Db {
   if (version < 3) {
     // v3: the image an image was made from (commit, import on a parent, build step): Docker's Parent.
     db.exec(`ALTER TABLE images ADD COLUMN parent TEXT; CREATE INDEX IF NOT EXISTS images_parent ON images(parent); PRAGMA user_version = 3;`);
+  }
+  if (version < 4) {
+    // v4: the multi-platform index an image came from, and the blobs of that index kept here.
+    db.exec(`
+      ALTER TABLE images ADD COLUMN index_digest TEXT;
+      ALTER TABLE images ADD COLUMN index_media_type TEXT;
+      CREATE TABLE IF NOT EXISTS image_blobs (
+        image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        digest TEXT NOT NULL,
+        PRIMARY KEY (image_id, digest)
+      );
+      PRAGMA user_version = 4;
+    `);
   }
   return db;
 }

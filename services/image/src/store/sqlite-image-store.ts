@@ -1,6 +1,6 @@
 import { failedPrecondition } from '@berth/kit';
 import type { ImageStore } from '../domain/image-store.js';
-import type { ImageRecord, LayerRecord, RefRecord } from '../domain/types.js';
+import type { ImageRecord, IndexRecord, LayerRecord, RefRecord } from '../domain/types.js';
 import type { Db } from './image-db.js';
 
 interface ImageRow {
@@ -16,6 +16,8 @@ interface ImageRow {
   labels: string;
   stored_at: number;
   parent: string | null;
+  index_digest: string | null;
+  index_media_type: string | null;
 }
 
 interface RefRow {
@@ -73,10 +75,23 @@ export class SqliteImageStore implements ImageStore {
         const insert = this.db.prepare('INSERT INTO image_layers (image_id, idx, digest, media_type, size, diff_id, chain_id, diff_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
         image.layers.forEach((l, i) => insert.run(image.id, i, l.digest, l.mediaType, l.size, l.diffId, l.chainId, l.diffSize ?? null));
       }
+      if (image.index) this.putIndex(image.id, image.index);
       const previous = new Map<string, string | undefined>();
       for (const ref of refs) previous.set(ref.name, this.setRef(ref));
       return { previous };
     }).immediate();
+  }
+
+  /**
+   * Records the index an image came from, replacing an earlier one. A pull or load without an
+   * index keeps what the image has: pulling one platform's manifest by digest does not make the
+   * tags that name the whole index lose it.
+   */
+  private putIndex(imageId: string, index: IndexRecord): void {
+    this.db.prepare('UPDATE images SET index_digest = ?, index_media_type = ? WHERE id = ?').run(index.digest, index.mediaType, imageId);
+    this.db.prepare('DELETE FROM image_blobs WHERE image_id = ?').run(imageId);
+    const insert = this.db.prepare('INSERT OR IGNORE INTO image_blobs (image_id, digest) VALUES (?, ?)');
+    for (const digest of [index.digest, ...index.blobs]) insert.run(imageId, digest);
   }
 
   setRef(ref: RefRecord): string | undefined {
@@ -125,7 +140,8 @@ export class SqliteImageStore implements ImageStore {
   referencedBlobs(): Set<string> {
     const rows = this.db
       .prepare(`SELECT id AS d FROM images UNION SELECT manifest_digest FROM images
-                UNION SELECT digest FROM image_layers UNION SELECT digest FROM refs WHERE digest IS NOT NULL`)
+                UNION SELECT digest FROM image_layers UNION SELECT digest FROM refs WHERE digest IS NOT NULL
+                UNION SELECT digest FROM image_blobs`)
       .all() as Array<{ d: string }>;
     return new Set(rows.map((r) => r.d));
   }
@@ -152,7 +168,13 @@ export class SqliteImageStore implements ImageStore {
       layers: layers.map((l): LayerRecord => ({ digest: l.digest, mediaType: l.media_type, size: l.size, diffId: l.diff_id, chainId: l.chain_id, ...(l.diff_size !== null && { diffSize: l.diff_size }) })),
       storedAt: row.stored_at,
       ...(row.parent !== null && { parent: row.parent }),
+      ...(row.index_digest !== null && { index: this.indexOf(row.id, row.index_digest, row.index_media_type ?? '') }),
     };
+  }
+
+  private indexOf(imageId: string, digest: string, mediaType: string): IndexRecord {
+    const rows = this.db.prepare('SELECT digest FROM image_blobs WHERE image_id = ? ORDER BY digest').all(imageId) as Array<{ digest: string }>;
+    return { digest, mediaType, blobs: rows.map((r) => r.digest) };
   }
 }
 

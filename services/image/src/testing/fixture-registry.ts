@@ -14,6 +14,10 @@ export function fixtureRegistry(image: Image, repository = 'fixture.test/image')
     async resolve(): Promise<Resolved> {
       return { repository, tag: 'latest', digest: image.manifest.digest, manifestDigest: image.manifest.digest, manifestMediaType: image.manifest.mediaType, manifest: image.manifest.bytes! };
     },
+    async getManifest(_repo, digest) {
+      if (digest !== image.manifest.digest) throw new BerthError('not_found', `manifest ${digest} not found`);
+      return { mediaType: image.manifest.mediaType, content: image.manifest.bytes! };
+    },
     async *fetchBlob(_repo, digest, offset): AsyncIterable<BlobChunk> {
       const blob = blobs.get(digest);
       if (!blob) throw new BerthError('not_found', `blob ${digest} not found`);

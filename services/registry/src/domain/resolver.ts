@@ -25,6 +25,8 @@ export interface Resolved {
   manifestMediaType: string;
   manifest: Buffer;
   platform: Platform;
+  /** The index's bytes (verified), when the reference names one: a caller keeping the whole index needs them. */
+  index?: Buffer;
 }
 
 /** Image configs are small; a huge one is an attack or a mistake. */
@@ -67,6 +69,7 @@ export async function resolve(client: DistributionClient, reference: string, opt
     manifestMediaType: chosen.mediaType,
     manifest: chosen.content,
     platform,
+    ...(chosen !== top && { index: top.content }),
   };
 }
 

@@ -34,6 +34,7 @@ export function resolvedToProto(r: Resolved): registry.ResolveResponse {
     manifestMediaType: r.manifestMediaType,
     manifest: r.manifest,
     platform: platformToProto(r.platform),
+    index: r.index ?? Buffer.alloc(0),
   };
 }
 

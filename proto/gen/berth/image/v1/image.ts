@@ -52,6 +52,11 @@ export interface Image {
   parent: string;
   /** RFC 3339: when a tag last pointed here ("" if never tagged) */
   lastTagTime: string;
+  /**
+   * The multi-platform index (OCI index or manifest list) the image was pulled or loaded as, ""
+   * for a single-platform image. Its content is kept, so a push can push the whole index.
+   */
+  indexDigest?: string | undefined;
 }
 
 export interface Image_LabelsEntry {
@@ -62,7 +67,14 @@ export interface Image_LabelsEntry {
 export interface PullImageRequest {
   reference: string;
   platform?: Platform | undefined;
-  auth?: RegistryAuth | undefined;
+  auth?:
+    | RegistryAuth
+    | undefined;
+  /**
+   * For a multi-platform image: also fetch (not unpack) every other platform's layer blobs, so
+   * the whole index can be pushed. Its manifests and configs are always kept.
+   */
+  allPlatforms?: boolean | undefined;
 }
 
 export interface PullProgress {
@@ -225,7 +237,15 @@ export interface LoadImagesResponse {
 export interface PushImageRequest {
   /** name[:tag] of a local image; a name without a tag pushes every tag of that repository. */
   reference: string;
-  auth?: RegistryAuth | undefined;
+  auth?:
+    | RegistryAuth
+    | undefined;
+  /**
+   * Unset: the whole index of a multi-platform image (every platform's content must be here or
+   * in the registry, else FAILED_PRECONDITION before anything is pushed), or the single manifest.
+   * Set: only the manifest of this platform (exact os/architecture/variant), under the tag.
+   */
+  platform?: Platform | undefined;
 }
 
 export interface PushProgress {
@@ -329,7 +349,15 @@ export interface ImportLayerHeader {
   history?: HistoryStep | undefined;
   tags: string[];
   /** a base image's os/architecture/variant ("": the host's); ignored with a parent */
-  platform?: Platform | undefined;
+  platform?:
+    | Platform
+    | undefined;
+  /**
+   * No layer: the new image is the parent (or nothing) + config + a history step marked
+   * `empty_layer`, and no data may follow (a build's config step, also on FROM scratch, where
+   * there is no snapshot to commit).
+   */
+  noLayer: boolean;
 }
 
 export interface ImportLayerRequest {
@@ -362,6 +390,7 @@ function createBaseImage(): Image {
     containers: 0,
     parent: "",
     lastTagTime: "",
+    indexDigest: undefined,
   };
 }
 
@@ -411,6 +440,9 @@ export const Image: MessageFns<Image> = {
     }
     if (message.lastTagTime !== "") {
       writer.uint32(122).string(message.lastTagTime);
+    }
+    if (message.indexDigest !== undefined) {
+      writer.uint32(130).string(message.indexDigest);
     }
     return writer;
   },
@@ -545,6 +577,14 @@ export const Image: MessageFns<Image> = {
           message.lastTagTime = reader.string();
           continue;
         }
+        case 16: {
+          if (tag !== 130) {
+            break;
+          }
+
+          message.indexDigest = reader.string();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -604,7 +644,7 @@ export const Image_LabelsEntry: MessageFns<Image_LabelsEntry> = {
 };
 
 function createBasePullImageRequest(): PullImageRequest {
-  return { reference: "", platform: undefined, auth: undefined };
+  return { reference: "", platform: undefined, auth: undefined, allPlatforms: undefined };
 }
 
 export const PullImageRequest: MessageFns<PullImageRequest> = {
@@ -617,6 +657,9 @@ export const PullImageRequest: MessageFns<PullImageRequest> = {
     }
     if (message.auth !== undefined) {
       RegistryAuth.encode(message.auth, writer.uint32(26).fork()).join();
+    }
+    if (message.allPlatforms !== undefined) {
+      writer.uint32(32).bool(message.allPlatforms);
     }
     return writer;
   },
@@ -650,6 +693,14 @@ export const PullImageRequest: MessageFns<PullImageRequest> = {
           }
 
           message.auth = RegistryAuth.decode(reader, reader.uint32());
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.allPlatforms = reader.bool();
           continue;
         }
       }
@@ -1963,7 +2014,7 @@ export const LoadImagesResponse: MessageFns<LoadImagesResponse> = {
 };
 
 function createBasePushImageRequest(): PushImageRequest {
-  return { reference: "", auth: undefined };
+  return { reference: "", auth: undefined, platform: undefined };
 }
 
 export const PushImageRequest: MessageFns<PushImageRequest> = {
@@ -1973,6 +2024,9 @@ export const PushImageRequest: MessageFns<PushImageRequest> = {
     }
     if (message.auth !== undefined) {
       RegistryAuth.encode(message.auth, writer.uint32(18).fork()).join();
+    }
+    if (message.platform !== undefined) {
+      Platform.encode(message.platform, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -1998,6 +2052,14 @@ export const PushImageRequest: MessageFns<PushImageRequest> = {
           }
 
           message.auth = RegistryAuth.decode(reader, reader.uint32());
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.platform = Platform.decode(reader, reader.uint32());
           continue;
         }
       }
@@ -2702,7 +2764,7 @@ export const CommitSnapshotResponse: MessageFns<CommitSnapshotResponse> = {
 };
 
 function createBaseImportLayerHeader(): ImportLayerHeader {
-  return { parent: "", config: undefined, history: undefined, tags: [], platform: undefined };
+  return { parent: "", config: undefined, history: undefined, tags: [], platform: undefined, noLayer: false };
 }
 
 export const ImportLayerHeader: MessageFns<ImportLayerHeader> = {
@@ -2721,6 +2783,9 @@ export const ImportLayerHeader: MessageFns<ImportLayerHeader> = {
     }
     if (message.platform !== undefined) {
       Platform.encode(message.platform, writer.uint32(42).fork()).join();
+    }
+    if (message.noLayer !== false) {
+      writer.uint32(48).bool(message.noLayer);
     }
     return writer;
   },
@@ -2770,6 +2835,14 @@ export const ImportLayerHeader: MessageFns<ImportLayerHeader> = {
           }
 
           message.platform = Platform.decode(reader, reader.uint32());
+          continue;
+        }
+        case 6: {
+          if (tag !== 48) {
+            break;
+          }
+
+          message.noLayer = reader.bool();
           continue;
         }
       }
@@ -2989,7 +3062,7 @@ export const ImagesService = {
   /**
    * Docker's import (and a build's ADD/COPY): the parent image, or none, + one layer tar streamed in
    * (plain, gzip or zstd: the magic says), applied with the pull's extraction safety. The first
-   * message is the header, the others carry the tar.
+   * message is the header, the others carry the tar (none with `no_layer`).
    */
   importLayer: {
     path: "/berth.image.v1.Images/ImportLayer",
@@ -3081,7 +3154,7 @@ export interface ImagesServer extends UntypedServiceImplementation {
   /**
    * Docker's import (and a build's ADD/COPY): the parent image, or none, + one layer tar streamed in
    * (plain, gzip or zstd: the magic says), applied with the pull's extraction safety. The first
-   * message is the header, the others carry the tar.
+   * message is the header, the others carry the tar (none with `no_layer`).
    */
   importLayer: handleClientStreamingCall<ImportLayerRequest, ImportLayerResponse>;
   /** Prepares a writable snapshot on top of an image for a container (a lease on the image). */
@@ -3269,7 +3342,7 @@ export interface ImagesClient extends Client {
   /**
    * Docker's import (and a build's ADD/COPY): the parent image, or none, + one layer tar streamed in
    * (plain, gzip or zstd: the magic says), applied with the pull's extraction safety. The first
-   * message is the header, the others carry the tar.
+   * message is the header, the others carry the tar (none with `no_layer`).
    */
   importLayer(
     callback: (error: ServiceError | null, response: ImportLayerResponse) => void,

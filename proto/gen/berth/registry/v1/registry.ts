@@ -45,7 +45,11 @@ export interface ResolveResponse {
   manifestDigest: string;
   manifestMediaType: string;
   manifest: Buffer;
-  platform?: Platform | undefined;
+  platform?:
+    | Platform
+    | undefined;
+  /** The index itself (verified against `digest`) when the reference names one; empty otherwise. */
+  index: Buffer;
 }
 
 export interface GetManifestRequest {
@@ -267,6 +271,7 @@ function createBaseResolveResponse(): ResolveResponse {
     manifestMediaType: "",
     manifest: Buffer.alloc(0),
     platform: undefined,
+    index: Buffer.alloc(0),
   };
 }
 
@@ -295,6 +300,9 @@ export const ResolveResponse: MessageFns<ResolveResponse> = {
     }
     if (message.platform !== undefined) {
       Platform.encode(message.platform, writer.uint32(66).fork()).join();
+    }
+    if (message.index.length !== 0) {
+      writer.uint32(74).bytes(message.index);
     }
     return writer;
   },
@@ -368,6 +376,14 @@ export const ResolveResponse: MessageFns<ResolveResponse> = {
           }
 
           message.platform = Platform.decode(reader, reader.uint32());
+          continue;
+        }
+        case 9: {
+          if (tag !== 74) {
+            break;
+          }
+
+          message.index = Buffer.from(reader.bytes());
           continue;
         }
       }
