@@ -23,6 +23,9 @@ declare -A NEED=(
   [catatonit]=catatonit
   [protoc]=protobuf-compiler
   [zstd]=zstd
+  # ADD of bzip2 and xz compressed tars in a build (Node has gzip only)
+  [bzip2]=bzip2
+  [xz]=xz-utils
   [htpasswd]=apache2-utils
   [nsenter]=util-linux
   [unshare]=util-linux

@@ -41,6 +41,8 @@ export interface ImagePathInfo {
   uid: number;
   gid: number;
   mtime: Date;
+  /** A symlink's target, absolute and resolved inside the image (symlinks along it followed, never out of its root). */
+  linkTarget?: string;
 }
 
 /**
@@ -62,8 +64,11 @@ export interface BuildBackend {
   /** The container's changes as one layer on `parent`, with the whole new config and one history step. */
   commitContainer(containerId: string, parent: string, config: ContainerConfig, history: HistoryStep): Promise<BuiltImage>;
   removeContainer(containerId: string): Promise<void>;
-  /** A step that changes only the config: a new image with no new layer (`empty_layer`). */
-  commitConfig(parent: string, config: ContainerConfig, history: HistoryStep): Promise<BuiltImage>;
+  /**
+   * A step that changes only the config: a new image with no new layer (`empty_layer`), on
+   * `parent` or (undefined: `FROM scratch`) on nothing; `platform` is then the image's.
+   */
+  commitConfig(parent: string | undefined, config: ContainerConfig, history: HistoryStep, platform: string): Promise<BuiltImage>;
   /** COPY/ADD: the tar as one new layer on `parent` (undefined: on nothing, `FROM scratch`). */
   importLayer(parent: string | undefined, config: ContainerConfig, history: HistoryStep, tar: AsyncIterable<Uint8Array>, platform: string): Promise<BuiltImage>;
   /**
@@ -75,9 +80,9 @@ export interface BuildBackend {
   archivePath(image: string, path: string, signal?: AbortSignal): Promise<ArchivedPath>;
   tagImage(imageId: string, tag: string): Promise<void>;
   /**
-   * Waits for the clean-up a backend leaves running behind a step (removing a config step's
-   * snapshot, a reader container) so that it is off a step's critical path; the build calls it
-   * before it answers, whatever happened.
+   * Waits for the clean-up a backend leaves running behind a step (removing a reader
+   * container) so that it is off a step's critical path; the build calls it before it answers,
+   * whatever happened.
    */
   drain(): Promise<void>;
 }

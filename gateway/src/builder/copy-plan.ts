@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, open, readdir, readFile, readlink } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { invalidArgument, notFound } from '@berth/kit';
+import { archiveCompression, type Compression } from './archive-file.js';
 import { contextParts, resolveInContext } from './build-context.js';
 
 /** One item of a COPY/ADD layer, named by its destination (relative to `/`). */
@@ -15,6 +16,8 @@ export interface CopyEntry {
   linkname?: string;
   /** Files and archives: where the bytes are on the host (inside the extracted context). */
   hostPath?: string;
+  /** An archive's compression. */
+  compression?: Compression;
   /** A directory already in the image, carried as it is there: this owner, `mode` as is (no --chown/--chmod). */
   owner?: { uid: number; gid: number };
 }
@@ -28,7 +31,8 @@ const SMALL_FILE = 1 << 20;
  * resolved with symlinks kept inside the context; a directory source copies its contents; the
  * destination is a directory when it ends with `/`, when there are several sources, or when
  * the source is a directory. Symlinks inside a copied directory are copied as symlinks.
- * `extractArchives` (ADD): a local tar (plain or gzip) is extracted into the destination.
+ * `extractArchives` (ADD): a local tar (plain, gzip, bzip2, xz or zstd) is extracted into the
+ * destination; any other file is copied as it is.
  */
 export async function planContextCopy(root: string, sources: readonly string[], dest: string, extractArchives: boolean): Promise<CopyEntry[]> {
   const matched: Array<{ parts: string[]; shown: string }> = [];
@@ -58,8 +62,9 @@ export async function planContextCopy(root: string, sources: readonly string[], 
     }
     if (!st.isFile()) continue; // sockets, fifos: Docker skips them too
     const baseName = m.parts[m.parts.length - 1] ?? path.basename(host);
-    if (extractArchives && (await isTarArchive(host))) {
-      entries.push({ name: destBase, type: 'archive', mode: 0o755, mtime: st.mtime, size: st.size, hostPath: host });
+    const compression = extractArchives ? await archiveCompression(host) : undefined;
+    if (compression !== undefined) {
+      entries.push({ name: destBase, type: 'archive', mode: 0o755, mtime: st.mtime, size: st.size, hostPath: host, compression });
       continue;
     }
     const name = destDir ? join(destBase, baseName) : destBase;
@@ -129,29 +134,6 @@ function componentRegex(pattern: string): RegExp {
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-
-/** A plain or gzip-compressed tar (the ustar magic at offset 257, after gunzip when needed). */
-async function isTarArchive(file: string): Promise<boolean> {
-  const fh = await open(file, 'r');
-  try {
-    const head = Buffer.alloc(512);
-    const { bytesRead } = await fh.read(head, 0, 512, 0);
-    if (bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
-      const { gunzipSync } = await import('node:zlib');
-      const whole = Buffer.alloc(Math.min(1 << 16, (await fh.stat()).size));
-      await fh.read(whole, 0, whole.length, 0);
-      try {
-        const inner = gunzipSync(whole, { finishFlush: 2 /* Z_SYNC_FLUSH: a prefix is enough */ });
-        return inner.length >= 262 && inner.subarray(257, 262).toString('latin1') === 'ustar';
-      } catch {
-        return false; // gzip, but not of a tar we can read: copied as a file
-      }
-    }
-    return bytesRead >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar';
-  } finally {
-    await fh.close();
-  }
-}
 
 /**
  * The content hash of a COPY/ADD: every destination name, type, mode, size, link target and the

@@ -58,7 +58,7 @@ export async function copyLayer(backend: BuildBackend, req: CopyRequest): Promis
   const entries = await planContextCopy(req.contextDir, req.sources, req.dest, req.kind === 'add');
   const hash = createHash('sha256').update(await hashEntries(entries)).update(metaKey).digest('hex');
   const what = entries.length === 1 && entries[0]!.type === 'file' ? 'file' : entries.some((e) => e.type === 'archive') ? 'archive' : 'dir';
-  return { describe: `${upper} ${what}:${hash} in ${req.dest}`, hash, tar: () => contextLayerTar(backend, req, entries, meta) };
+  return { describe: `${upper} ${what}:${hash} in ${req.dest}`, hash, tar: () => contextLayerTar(req, entries, meta) };
 }
 
 const destBaseOf = (dest: string) => dest.replace(/^\/+/, '').replace(/\/+$/, '');
@@ -69,19 +69,46 @@ function ancestors(name: string): string[] {
   return parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/'));
 }
 
+/** What the image has at a destination and the directories above it, by layer path ("a/b"). */
+type DestView = Map<string, ImagePathInfo | undefined>;
+
 /**
- * The destination and the directories above it in the stage's image, by layer path ("a/b").
- * Docker copies into the image's real filesystem, so its layer carries those directories as the
- * image has them (a COPY into /tmp/x keeps /tmp 1777) and a destination that is a directory
- * there is copied into even without a trailing `/`.
+ * The destination as it is in the stage's image: the layer path the files land at and what the
+ * image has there and above. Docker copies into the image's real filesystem, so symlinks along
+ * the destination are followed inside the image (moby's FollowSymlinkInScope on the rootfs: an
+ * absolute target starts again at the image's `/`, `..` stops there); its layer carries the
+ * directories above as the image has them (a COPY into /tmp/x keeps /tmp 1777), and a
+ * destination that is a directory there is copied into even without a trailing `/`.
  */
-async function lookAtDest(req: CopyRequest): Promise<Map<string, ImagePathInfo | undefined>> {
-  const base = destBaseOf(req.dest);
-  if (req.image === undefined || base === '') return new Map();
-  const names = [...ancestors(base), base];
-  const found = await req.statPaths(req.image, names.map((n) => `/${n}`));
+async function lookAtDest(req: CopyRequest): Promise<{ base: string; image: DestView }> {
+  const asked = destBaseOf(req.dest);
+  if (req.image === undefined || asked === '') return { base: asked, image: new Map() };
+  const seen = await statAlong(req, req.image, asked);
+  const base = followLinks(asked, seen);
+  return { base, image: base === asked ? seen : await statAlong(req, req.image, base) };
+}
+
+async function statAlong(req: CopyRequest, imageId: string, base: string): Promise<DestView> {
+  const names = base === '' ? [] : [...ancestors(base), base];
+  const found = await req.statPaths(imageId, names.map((n) => `/${n}`));
   return new Map(names.map((n) => [n, found.get(`/${n}`)]));
 }
+
+/**
+ * `base` with its deepest symlink replaced by the link's target. The runtime resolves the
+ * directories of every path it is asked about and reports a link's target fully resolved inside
+ * the image, so the deepest link along the path says where the whole of it is.
+ */
+function followLinks(base: string, image: DestView): string {
+  let out = base;
+  for (const n of [...ancestors(base), base]) {
+    const info = image.get(n);
+    if (info?.type === 'symlink' && info.linkTarget !== undefined) out = joinPath(destBaseOf(info.linkTarget), base.slice(n.length + 1));
+  }
+  return out;
+}
+
+const joinPath = (a: string, b: string) => [a, b].filter((p) => p !== '').join('/');
 
 /**
  * Entries for the directories above `entries` that the image already has, as it has them. A
@@ -104,13 +131,14 @@ function existingParents(entries: readonly CopyEntry[], image: ReadonlyMap<strin
 }
 
 /** The layer of a COPY/ADD from the context, on a cache miss: the destination resolved against the image. */
-async function* contextLayerTar(backend: BuildBackend, req: CopyRequest, planned: CopyEntry[], meta: CopyMeta): AsyncGenerator<Uint8Array> {
-  const base = destBaseOf(req.dest);
-  const image = await lookAtDest(req);
+async function* contextLayerTar(req: CopyRequest, planned: CopyEntry[], meta: CopyMeta): AsyncGenerator<Uint8Array> {
+  const asked = destBaseOf(req.dest);
+  const { base, image } = await lookAtDest(req);
   let entries = planned;
-  const oneFileAsNamed = !req.dest.endsWith('/') && planned.length === 1 && planned[0]!.type === 'file' && planned[0]!.name === base;
-  if (oneFileAsNamed && image.get(base)?.type === 'directory') {
-    entries = await planContextCopy(req.contextDir, req.sources, `${req.dest}/`, req.kind === 'add');
+  const oneFileAsNamed = !req.dest.endsWith('/') && planned.length === 1 && planned[0]!.type === 'file' && planned[0]!.name === asked;
+  const intoDir = oneFileAsNamed && image.get(base)?.type === 'directory';
+  if (base !== asked || intoDir) {
+    entries = await planContextCopy(req.contextDir, req.sources, `/${base}${intoDir || req.dest.endsWith('/') ? '/' : ''}`, req.kind === 'add');
   }
   // The parents carry what the image has: only the entries change what is known of it.
   req.written?.(entries.map((e) => e.name)); // an archive's name: it and all below it
@@ -122,10 +150,8 @@ async function* fromImageTar(backend: BuildBackend, imageId: string, req: CopyRe
   if (req.sources.length > 1 && !req.dest.endsWith('/')) {
     throw invalidArgument('When using COPY with more than one source file, the destination must be a directory and end with a /');
   }
-  const destBase = destBaseOf(req.dest);
-  const join = (a: string, b: string) => [a, b].filter((p) => p !== '').join('/');
-  const image = await lookAtDest(req);
-  const destIsDir = req.dest.endsWith('/') || image.get(destBase)?.type === 'directory';
+  const { base: destBase, image } = await lookAtDest(req);
+  const destIsDir = req.dest.endsWith('/') || destBase === '' || image.get(destBase)?.type === 'directory';
   // One tar out: the directories above the destination, then the sources' tars re-packed in turn
   // (each without its end-of-archive blocks).
   const parts: AsyncIterable<Uint8Array>[] = [];
@@ -138,11 +164,11 @@ async function* fromImageTar(backend: BuildBackend, imageId: string, req: CopyRe
     const rename = (name: string): string | undefined => {
       const clean = name.replace(/^\.?\/+/, '').replace(/\/+$/, '');
       if (archived.isDirectory) {
-        if (clean === top || top === '' ) return clean === top ? undefined : join(destBase, clean);
-        return clean.startsWith(`${top}/`) ? join(destBase, clean.slice(top.length + 1)) : undefined;
+        if (clean === top || top === '' ) return clean === top ? undefined : joinPath(destBase, clean);
+        return clean.startsWith(`${top}/`) ? joinPath(destBase, clean.slice(top.length + 1)) : undefined;
       }
       if (clean !== top) return undefined;
-      return destIsDir ? join(destBase, top) : destBase;
+      return destIsDir ? joinPath(destBase, top) : destBase;
     };
     parts.push(repackArchive(archived.tar, rename, meta, false));
   }

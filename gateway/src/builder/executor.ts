@@ -111,7 +111,6 @@ export class BuildExecutor {
         progress.stream(`Step ${++step}/${total} : ${instruction.original}\n`);
         await run.step(state, instruction);
       }
-      if (state.image === undefined && state.scratchSteps !== undefined) await run.scratchConfigImage(state);
       if (state.image === undefined) {
         if (stage === stages[stages.length - 1]) throw invalidArgument('No image was generated. Is your Dockerfile empty?');
       } else {
@@ -150,11 +149,15 @@ class BuildRun {
   /** RUN containers being removed behind the next steps; the first failure is the build's. */
   private readonly removals: Promise<void>[] = [];
   /**
-   * Cache hits whose image is being looked up while the build goes on: a run of hits costs one
-   * round trip, not one per step. They are confirmed before an image is used for real (a miss
-   * builds on it, COPY --from or --chown reads it, a stage starts from it) and before the answer.
+   * Cache hits not checked yet. A run of hits is a chain: each hit's image was made on the one
+   * before (the key holds the parent's ID), and an image with a child cannot be removed (rmi and
+   * prune refuse, as Docker's), so the newest hit of a chain answers for all of it — a cached
+   * build asks once, not once per step. Hits are confirmed before an image is used for real (a
+   * miss builds on it, COPY --from or --chown reads it, a stage starts from it) and before the
+   * answer. Should an older hit be gone after all (removed before berth kept parents), nothing
+   * uses it but as an ID in the next key, and the image built on it is whole.
    */
-  private checks: Array<{ key: string; id: string; exists: Promise<boolean> }> = [];
+  private unchecked: Array<{ key: string; id: string; parent: string | undefined }> = [];
 
   constructor(
     private readonly backend: BuildBackend,
@@ -169,15 +172,20 @@ class BuildRun {
     private readonly eagerChecks: boolean,
   ) {}
 
-  /** Waits for the pending cache-hit checks; a hit whose image is gone is dropped and ends this attempt. */
+  /** Checks the newest hit of each chain of unchecked hits; a hit whose image is gone is dropped and ends this attempt. */
   async confirmHits(): Promise<void> {
-    if (this.checks.length === 0) return;
-    const pending = this.checks;
-    this.checks = [];
-    const found = await Promise.all(pending.map((c) => c.exists));
-    const gone = pending.filter((_, i) => !found[i]);
+    if (this.unchecked.length === 0) return;
+    const pending = this.unchecked;
+    this.unchecked = [];
+    const newest = pending.filter((c) => !pending.some((d) => d.parent === c.id));
+    const found = await Promise.all(newest.map((c) => this.exists(c.id)));
+    const gone = newest.filter((_, i) => !found[i]);
     for (const g of gone) this.cache.drop(g.key);
     if (gone.length > 0) throw new StaleCache(gone[0]!.id);
+  }
+
+  private async exists(id: string): Promise<boolean> {
+    return (await this.backend.findImage(id, this.req.signal)) !== undefined;
   }
 
   async drain(): Promise<void> {
@@ -215,16 +223,13 @@ class BuildRun {
     this.req.signal?.throwIfAborted();
     const cfg = configStep(state, i, this.args);
     if (cfg) {
+      // On FROM scratch too: each config step is an image with no layer (moby's NewChildImage
+      // without a diff), so the stage's history has its `empty_layer` steps as Docker records them.
       const history = { createdBy: `/bin/sh -c #(nop)  ${cfg.instruction}` };
       const parent = state.image;
-      await this.materialize(state, { instruction: cfg.instruction, extra: JSON.stringify(cfg.config) }, cfg.config, async (parent) => {
-        if (parent === undefined) {
-          // FROM scratch with no layer yet: the config waits for the first one (or the stage's end).
-          (state.scratchSteps ??= []).push(cfg.instruction);
-          return undefined;
-        }
-        return this.backend.commitConfig(parent, cfg.config, history);
-      });
+      await this.materialize(state, { instruction: cfg.instruction, extra: JSON.stringify(cfg.config) }, cfg.config, (parent) =>
+        this.backend.commitConfig(parent, cfg.config, history, this.req.platform),
+      );
       if (parent !== undefined && state.image !== undefined) this.paths.sameFilesystem(state.image, parent);
       return;
     }
@@ -234,40 +239,20 @@ class BuildRun {
   }
 
   /**
-   * A `FROM scratch` stage with config steps only. Docker makes a layerless image; the image
-   * service makes an image from nothing only with a layer (ImportLayer), so this one gets a single
-   * empty layer: an empty tar, whose diff ID is the well-known sha256:5f70bf18… (Docker's own
-   * empty-layer digest). The history step names the config steps.
-   */
-  async scratchConfigImage(state: StageState): Promise<void> {
-    const steps = state.scratchSteps ?? [];
-    const history = { createdBy: `/bin/sh -c #(nop)  ${steps.join(' && ')}` };
-    await this.materialize(state, { instruction: `scratch config: ${steps.join('\n')}`, extra: JSON.stringify(state.config) }, state.config, async () =>
-      this.backend.importLayer(undefined, state.config, history, emptyTar(), this.req.platform),
-    );
-    delete state.scratchSteps;
-  }
-
-  /**
-   * Looks the step up in the cache; on a miss runs `make` (which may answer undefined: nothing to
-   * make) and records the new image. Either way the stage moves on to the step's image and config.
+   * Looks the step up in the cache; on a miss runs `make` and records the new image. Either way
+   * the stage moves on to the step's image and config.
    */
   private async materialize(
     state: StageState,
     key: { instruction: string; extra?: string },
     config: ContainerConfig,
-    make: (parent: string | undefined) => Promise<BuiltImage | undefined>,
+    make: (parent: string | undefined) => Promise<BuiltImage>,
   ): Promise<void> {
     const k = cacheKey({ parent: state.image ?? 'scratch', ...key });
-    const exists = async (id: string) => (await this.backend.findImage(id, this.req.signal)) !== undefined;
     if (!this.req.noCache) {
-      const hit = this.eagerChecks ? await this.cache.lookup(k, exists) : await this.cache.peek(k);
+      const hit = this.eagerChecks ? await this.cache.lookup(k, (id) => this.exists(id)) : await this.cache.peek(k);
       if (hit !== undefined) {
-        if (!this.eagerChecks) {
-          const check = exists(hit);
-          check.catch(() => undefined); // awaited in confirmHits
-          this.checks.push({ key: k, id: hit, exists: check });
-        }
+        if (!this.eagerChecks) this.unchecked.push({ key: k, id: hit, parent: state.image });
         this.progress.stream(` ---> Using cache\n ---> ${short(hit)}\n`);
         state.image = hit;
         state.config = config;
@@ -277,7 +262,6 @@ class BuildRun {
     await this.confirmHits(); // the step builds on state.image: it must be there
     const made = await make(state.image);
     state.config = config;
-    if (!made) return;
     state.image = made.id;
     await this.cache.store(k, made.id);
     this.progress.stream(` ---> ${short(made.id)}\n`);
@@ -334,7 +318,8 @@ class BuildRun {
       written: (names) => (written = names),
       signal: this.req.signal,
     });
-    const history: HistoryStep = { createdBy: `/bin/sh -c #(nop) ${layer.describe}` };
+    // moby writes a space after the destination ("… in /app/ "): kept, so history reads as Docker's.
+    const history: HistoryStep = { createdBy: `/bin/sh -c #(nop) ${layer.describe} ` };
     await this.materialize(state, { instruction: layer.describe, extra: layer.hash }, state.config, async (parent) => {
       const made = await this.backend.importLayer(parent, state.config, history, layer.tar(), this.req.platform);
       if (parent !== undefined && written) this.paths.afterCopy(made.id, parent, written);
@@ -358,11 +343,6 @@ class StaleCache extends Error {
   constructor(readonly imageId: string) {
     super(`cached image ${imageId} is gone`);
   }
-}
-
-/** A tar with no entries: its two end-of-archive blocks. */
-async function* emptyTar(): AsyncGenerator<Uint8Array> {
-  yield Buffer.alloc(1024);
 }
 
 export type { Stage };

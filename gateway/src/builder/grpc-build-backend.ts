@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { isNotFound, type Logger } from '@berth/kit';
 import type { image } from '@berth/proto';
 import type { Backends } from '../server/backends.js';
@@ -19,8 +18,6 @@ const S_IFLNK = 0o120000;
  */
 export class GrpcBuildBackend implements BuildBackend {
   private readonly pending = new Set<Promise<void>>();
-  /** The snapshot config steps commit (untouched), and the image whose layers it is on. */
-  private configSnapshot: { key: string; image: string } | undefined;
 
   constructor(
     private readonly backends: Backends,
@@ -88,37 +85,20 @@ export class GrpcBuildBackend implements BuildBackend {
     await this.backends.containers.removeContainer({ id: containerId, force: true, removeVolumes: true });
   }
 
-  async commitConfig(parent: string, config: ContainerConfig, history: HistoryStep): Promise<BuiltImage> {
-    // An unchanged snapshot commits as an image with no new layer (`empty_layer`). The image it
-    // makes has its parent's layers, so the same untouched snapshot serves the next config step
-    // too (CommitSnapshot checks only that the layers match): one per run of config steps.
-    const { images } = this.backends;
-    let snap = this.configSnapshot;
-    if (snap?.image !== parent) {
-      this.dropConfigSnapshot();
-      snap = { key: `build-${randomBytes(16).toString('hex')}`, image: parent };
-      await images.prepareSnapshot({ key: snap.key, image: parent });
-      this.configSnapshot = snap;
+  async commitConfig(parent: string | undefined, config: ContainerConfig, history: HistoryStep, platform: string): Promise<BuiltImage> {
+    // ImportLayer with no layer: the image is the parent's plus config and history. No snapshot
+    // to prepare or diff, and it works on FROM scratch, where there is none to commit.
+    const header = { parent: parent ?? '', config: overrides(config), history: historyStep(history), tags: [], platform: parsePlatform(platform), noLayer: true };
+    async function* requests(): AsyncGenerator<image.ImportLayerRequest> {
+      yield { header };
     }
-    try {
-      const { image } = await images.commitSnapshot({ key: snap.key, parent, config: overrides(config), history: historyStep(history), tags: [] });
-      snap.image = image!.id;
-      return builtImage(image!);
-    } catch (err) {
-      this.dropConfigSnapshot();
-      throw err;
-    }
-  }
-
-  private dropConfigSnapshot(): void {
-    const snap = this.configSnapshot;
-    this.configSnapshot = undefined;
-    if (snap) this.later(this.backends.images.removeSnapshot({ key: snap.key }).then(() => undefined));
+    const { image } = await this.backends.images.importLayer(requests());
+    return builtImage(image!);
   }
 
   async importLayer(parent: string | undefined, config: ContainerConfig, history: HistoryStep, tar: AsyncIterable<Uint8Array>, platform: string): Promise<BuiltImage> {
     async function* requests(): AsyncGenerator<image.ImportLayerRequest> {
-      yield { header: { parent: parent ?? '', config: overrides(config), history: historyStep(history), tags: [], platform: parsePlatform(platform) } };
+      yield { header: { parent: parent ?? '', config: overrides(config), history: historyStep(history), tags: [], platform: parsePlatform(platform), noLayer: false } };
       for await (const data of tar) yield { data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) };
     }
     const { image } = await this.backends.images.importLayer(requests());
@@ -147,7 +127,7 @@ export class GrpcBuildBackend implements BuildBackend {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const it = this.backends.containers.archiveContainerPath({ id, path }, { signal: cancel.signal })[Symbol.asyncIterator]();
-      let first: IteratorResult<{ stat?: { mode: number } | undefined; data: Uint8Array }>;
+      let first: IteratorResult<{ stat?: { mode: number; linkTarget: string } | undefined; data: Uint8Array }>;
       try {
         first = await it.next();
       } catch (err) {
@@ -163,7 +143,8 @@ export class GrpcBuildBackend implements BuildBackend {
         for (let n = await it.next(); !n.done; n = await it.next()) if (n.value.data.length > 0) yield n.value.data;
       }
       const h = await firstTarHeader(data());
-      return { type, mode: (h?.mode ?? stat.mode) & 0o7777, uid: h?.uid ?? 0, gid: h?.gid ?? 0, mtime: h?.mtime ?? new Date(0) };
+      const info: ImagePathInfo = { type, mode: (h?.mode ?? stat.mode) & 0o7777, uid: h?.uid ?? 0, gid: h?.gid ?? 0, mtime: h?.mtime ?? new Date(0) };
+      return type === 'symlink' ? { ...info, linkTarget: stat.linkTarget } : info;
     } finally {
       signal?.removeEventListener('abort', onAbort);
       cancel.abort();
@@ -214,7 +195,6 @@ export class GrpcBuildBackend implements BuildBackend {
   }
 
   async drain(): Promise<void> {
-    this.dropConfigSnapshot();
     while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 

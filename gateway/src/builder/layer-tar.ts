@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import * as tar from 'tar-stream';
 import { invalidArgument } from '@berth/kit';
+import { decompressed } from './archive-file.js';
 import type { CopyEntry } from './copy-plan.js';
 
 type Headers = Partial<tar.Header> & Pick<tar.Header, 'name'>;
@@ -24,7 +24,7 @@ export function packEntries(entries: readonly CopyEntry[], meta: CopyMeta): Asyn
       if (e.type === 'directory') await write(pack, { ...header, type: 'directory' });
       else if (e.type === 'symlink') await write(pack, { ...header, type: 'symlink', linkname: e.linkname! });
       else if (e.type === 'file') await write(pack, { ...header, type: 'file', size: e.size }, createReadStream(e.hostPath!));
-      else await copyArchive(pack, Readable.from(maybeGunzip(createReadStream(e.hostPath!))), (name) => joinUnder(e.name, name), meta, meta.uid === 0 && meta.gid === 0);
+      else await copyArchive(pack, Readable.from(decompressed(e.hostPath!, e.compression ?? 'none')), (name) => joinUnder(e.name, name), meta, meta.uid === 0 && meta.gid === 0);
     }
   });
 }
@@ -118,18 +118,4 @@ export function joinUnder(dir: string, name: string): string {
     } else parts.push(c);
   }
   return [dir, ...parts].filter((p) => p !== '').join('/');
-}
-
-async function* maybeGunzip(source: Readable): AsyncGenerator<Buffer> {
-  const it = source[Symbol.asyncIterator]();
-  const first = await it.next();
-  if (first.done) return;
-  const head = first.value as Buffer;
-  async function* all(): AsyncGenerator<Buffer> {
-    yield head;
-    for (let n = await it.next(); !n.done; n = await it.next()) yield n.value as Buffer;
-  }
-  if (head[0] === 0x1f && head[1] === 0x8b) {
-    for await (const chunk of Readable.from(all()).pipe(createGunzip())) yield chunk as Buffer;
-  } else yield* all();
 }

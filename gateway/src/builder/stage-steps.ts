@@ -6,7 +6,7 @@ import { stageVars, type BuildArgs } from './build-args.js';
 
 /** What a stage has while it is being built. */
 export interface StageState {
-  /** The image so far; undefined for `FROM scratch` until its first layer. */
+  /** The image so far; undefined for `FROM scratch` until its first step. */
   image: string | undefined;
   config: ContainerConfig;
   /** ARGs declared in this stage that have a value. */
@@ -14,8 +14,6 @@ export interface StageState {
   escape: string;
   /** A CMD was set in this stage (ENTRYPOINT then keeps it). */
   cmdSet: boolean;
-  /** `FROM scratch` before its first layer: the config steps so far (made into an image at the stage's end if no layer comes). */
-  scratchSteps?: string[];
 }
 
 /** A config-only step: the new config, and the instruction as it reads after substitution. */
@@ -61,7 +59,7 @@ export function configStep(state: StageState, i: Instruction, buildArgs: BuildAr
       for (const [k, raw] of i.pairs) {
         const key = processWord(k, v, state.escape);
         labels[key] = processWord(raw, v, state.escape);
-        shown.push(`${JSON.stringify(key)}=${JSON.stringify(labels[key])}`);
+        shown.push(`${key}=${labels[key]}`); // moby's history text: the pairs as they read after substitution, unquoted
       }
       c.Labels = labels;
       return step(`LABEL ${shown.join(' ')}`);

@@ -68,9 +68,14 @@ export function imageInspect(img: image.Image): Record<string, unknown> {
     Size: img.size,
     VirtualSize: img.size,
     GraphDriver: { Name: 'overlay2', Data: null },
-    RootFS: { Type: oci.rootfs?.type ?? 'layers', Layers: img.diffIds.length > 0 ? img.diffIds : (oci.rootfs?.diff_ids ?? []) },
+    RootFS: rootFs(img.diffIds.length > 0 ? img.diffIds : (oci.rootfs?.diff_ids ?? []), oci.rootfs?.type),
     Metadata: { LastTagTime: img.lastTagTime || ZERO_TIME },
   };
+}
+
+/** Docker's RootFS: `Layers` is left out when there are none (a config-only FROM scratch build), as Go's omitempty does. */
+function rootFs(layers: string[], type = 'layers'): { Type: string; Layers?: string[] } {
+  return { Type: type, ...(layers.length > 0 && { Layers: layers }) };
 }
 
 /** `DELETE /images/{name}`: Docker's list of `{Untagged}` then `{Deleted}` entries. */

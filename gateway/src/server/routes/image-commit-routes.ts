@@ -63,6 +63,7 @@ export async function importImage({ req, res, query, signal }: RouteContext, bac
     history: { createdBy: '', comment: query.get('message') || `Imported from ${src}`, author: '', created: '' },
     tags: tagsOf(query),
     platform: parsePlatform(query.get('platform')),
+    noLayer: false,
   };
   const progress: string[] = [];
   let source: AsyncIterable<Buffer> = req as AsyncIterable<Buffer>;

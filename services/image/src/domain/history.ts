@@ -1,6 +1,7 @@
 import { failedPrecondition } from '@berth/kit';
 import type { ImageContext } from './context.js';
 import { findImage, viewOf } from './lookup.js';
+import type { ImageRecord } from './types.js';
 
 export interface HistoryItem {
   id: string;
@@ -22,8 +23,9 @@ interface ConfigHistory {
 
 /**
  * moby's ImageHistory: the config's history, newest first; a step that made a layer shows that
- * layer's unpacked size. Pulled images have no parent chain, so only the newest step carries the
- * image id and tags; the others say "<missing>".
+ * layer's unpacked size. Ids and tags come from the parent chain, one image per step from the
+ * newest: an image made here step by step (a build, a commit) shows each step's image; a pulled
+ * image has no parent, so its older steps say "<missing>".
  */
 export function imageHistory(ctx: ImageContext, reference: string): HistoryItem[] {
   const { image } = findImage(ctx.images, reference);
@@ -50,9 +52,12 @@ export function imageHistory(ctx: ImageContext, reference: string): HistoryItem[
       emptyLayer: empty,
     });
   }
-  if (out[0]) {
-    out[0].id = image.id;
-    out[0].tags = viewOf(ctx.images, image).repoTags;
+  let at: ImageRecord | undefined = image;
+  for (const item of out) {
+    if (!at) break;
+    item.id = at.id;
+    item.tags = viewOf(ctx.images, at).repoTags;
+    at = at.parent === undefined ? undefined : ctx.images.get(at.parent);
   }
   return out;
 }

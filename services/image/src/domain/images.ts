@@ -34,8 +34,8 @@ export class Images {
     return tagImage(this.ctx, source, target);
   }
 
-  remove(reference: string, force: boolean): Promise<RemoveResult> {
-    return removeImage(this.ctx, reference, force);
+  remove(reference: string, force: boolean, noPrune = false): Promise<RemoveResult> {
+    return removeImage(this.ctx, reference, force, noPrune);
   }
 
   prune(all: boolean, filters: Filters = {}): Promise<PruneResult> {

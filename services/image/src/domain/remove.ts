@@ -6,17 +6,20 @@ import type { ImageRecord, RefRecord, RemoveResult } from './types.js';
 
 /**
  * Docker's `rmi`. By name: untag (refused while a container uses the image and this is its only
- * repository, unless forced); the image goes once no name is left. By id: refused when several
- * repositories name it or a container uses it, unless forced. A forced removal of an image in use
- * untags it but keeps it (dangling) until the container's snapshot is gone.
+ * repository, unless forced); the image goes once no name is left and no image is built on it.
+ * By id: refused when several repositories name it or a container uses it, unless forced, and
+ * always while an image is built on it. A forced removal of an image in use untags it but keeps
+ * it (dangling) until the container's snapshot is gone. Unless `noPrune`, the parents the image
+ * leaves unused go with it (`pruneParents`).
  */
-export async function removeImage(ctx: ImageContext, reference: string, force: boolean): Promise<RemoveResult> {
+export async function removeImage(ctx: ImageContext, reference: string, force: boolean, noPrune = false): Promise<RemoveResult> {
   const { images } = ctx;
   const { image, ref } = findImage(images, reference);
   const id = image.id;
   const result: RemoveResult = { untagged: [], deleted: [] };
   const refs = images.refsOf(id);
   const leases = images.leasesOf(id);
+  const hasChildren = images.parentIds().has(id);
   if (ref !== undefined && !isIdPrefix(id, reference)) {
     if (!force && isSingleRepository(refs) && leases.length > 0) {
       throw failedPrecondition(`conflict: unable to remove repository reference "${reference}" (must force) - container ${shortId(leases[0]!)} is using its referenced image ${shortId(id)}`);
@@ -33,14 +36,33 @@ export async function removeImage(ctx: ImageContext, reference: string, force: b
     if (!force && refs.length > 0 && !isSingleRepository(refs)) {
       throw failedPrecondition(`conflict: unable to delete ${shortId(id)} (must be forced) - image is referenced in multiple repositories`);
     }
+    // Docker's hard conflict: the images built on it would lose what they are made of.
+    if (hasChildren) throw failedPrecondition(`conflict: unable to delete ${shortId(id)} (cannot be forced) - image has dependent child images`);
     if (!force && leases.length > 0) {
       throw failedPrecondition(`conflict: unable to delete ${shortId(id)} (must be forced) - image is being used by stopped container ${shortId(leases[0]!)}`);
     }
     for (const r of refs) await untag(ctx, id, r, result);
   }
   if (leases.length > 0) return result; // forced while in use: kept, dangling, until the lease ends
+  if (hasChildren) return result; // untagged, kept for the images built on it (as Docker does)
   await deleteImage(ctx, image, result);
+  if (!noPrune && image.parent !== undefined) await pruneParents(ctx, image.parent, result);
   return result;
+}
+
+/**
+ * Docker's prune of a removed image's parents (moby's imageDeleteHelper with `prune`): a build's
+ * intermediate images go with the image built from them. Parent after parent, each goes while it
+ * has no name, no container and no other image built on it; the first that has one stops the walk
+ * quietly, and so does one that is gone already.
+ */
+async function pruneParents(ctx: ImageContext, parentId: string, result: RemoveResult): Promise<void> {
+  for (let id: string | undefined = parentId; id !== undefined; ) {
+    const image = ctx.images.get(id);
+    if (!image || ctx.images.refsOf(id).length > 0 || ctx.images.leasesOf(id).length > 0 || ctx.images.parentIds().has(id)) return;
+    await deleteImage(ctx, image, result);
+    id = image.parent;
+  }
 }
 
 /** Docker's isSingleReference: at most one tag, and all names in one repository. */
@@ -84,13 +106,23 @@ export interface PruneResult extends RemoveResult {
   spaceReclaimed: number;
 }
 
-/** `image prune`: dangling images (or, with all, every image no container uses), then garbage. */
+/**
+ * `image prune`: dangling images (or, with all, every image no container uses), then garbage.
+ * An image something is built on is not dangling (Docker prunes `Heads()`): a build's
+ * intermediate images stay while the image built from them does, and go in a later pass once
+ * it has gone.
+ */
 export async function pruneImages(ctx: ImageContext, all: boolean, keep: (image: ImageRecord) => boolean): Promise<PruneResult> {
   const result: PruneResult = { untagged: [], deleted: [], spaceReclaimed: 0 };
-  for (const image of ctx.images.list()) {
-    if (ctx.images.leasesOf(image.id).length > 0 || keep(image)) continue;
-    if (!all && ctx.images.refsOf(image.id).some((r) => r.tag !== undefined)) continue;
-    result.spaceReclaimed += await deleteImage(ctx, image, result);
+  for (let pass = true; pass; ) {
+    pass = false;
+    const parents = ctx.images.parentIds();
+    for (const image of ctx.images.list()) {
+      if (parents.has(image.id) || ctx.images.leasesOf(image.id).length > 0 || keep(image)) continue;
+      if (!all && ctx.images.refsOf(image.id).some((r) => r.tag !== undefined)) continue;
+      result.spaceReclaimed += await deleteImage(ctx, image, result);
+      pass = true;
+    }
   }
   result.spaceReclaimed += await collectGarbage(ctx, result);
   return result;

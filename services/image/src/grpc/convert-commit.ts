@@ -20,6 +20,7 @@ export function importRequestFromProto(header: image.ImportLayerHeader | undefin
     history: historyFromProto(header.history),
     tags: header.tags,
     ...(platform && { platform }),
+    ...(header.noLayer && { noLayer: true }),
   };
 }
 

@@ -4,6 +4,8 @@ import { lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
+import * as tar from 'tar-stream';
+import type { image } from '@berth/proto';
 import { busyboxImage, pushImage, type Image } from '@berth/fixtures';
 import { pull, startStack, type Stack } from '../testing/stack.js';
 
@@ -154,5 +156,100 @@ describe('RemoveImage, TagImage and snapshot leases', () => {
     assert.equal(pruned.deleted[0], busybox.config.digest);
     assert.ok(pruned.spaceReclaimed > 1_000_000);
     assert.deepEqual((await stack.client.listImages({ all: true, filters: [] })).images, []);
+  });
+});
+
+describe('RemoveImage prunes the parents it leaves unused (a build\'s intermediate images)', () => {
+  let stack: Stack;
+  let busybox: Image;
+  let ref: string;
+  const step = { config: {}, tags: [] as string[], platform: { os: '', architecture: '', variant: '' } };
+  const short = (id: string) => id.replace('sha256:', '').slice(0, 12);
+
+  before(async () => {
+    stack = await startStack();
+    busybox = await busyboxImage();
+    await pushImage(stack.registry, 'busybox', 'latest', busybox);
+    ref = `${stack.registry.host}/busybox:latest`;
+    await pull(stack.client, ref);
+  });
+  after(async () => {
+    await busybox?.dispose();
+    await stack?.stop();
+  });
+
+  /** One build step on `parent`: no layer (a config step) or a one-file layer. */
+  async function child(parent: string, name: string, options: { layer?: boolean; tags?: string[] } = {}): Promise<string> {
+    const pack = tar.pack();
+    if (options.layer) pack.entry({ name, mode: 0o644 }, `${name}\n`);
+    pack.finalize();
+    async function* requests(): AsyncGenerator<image.ImportLayerRequest> {
+      yield { header: { ...step, parent, history: { createdBy: name, comment: '', author: '', created: '' }, tags: options.tags ?? [], noLayer: !options.layer } };
+      if (options.layer) for await (const data of pack as unknown as AsyncIterable<Buffer>) yield { data };
+    }
+    return (await stack.client.importLayer(requests())).image!.id;
+  }
+  /** base → a (no layer) → b (a layer) → c (no layer, tagged). */
+  async function chain(tag: string): Promise<{ a: string; b: string; c: string }> {
+    const a = await child(busybox.config.digest, `${tag}-a`);
+    const b = await child(a, `${tag}-b`, { layer: true });
+    const c = await child(b, `${tag}-c`, { tags: [tag] });
+    return { a, b, c };
+  }
+  const exists = async (id: string) => (await stack.client.listImages({ all: true, filters: [] })).images.some((i) => i.id === id);
+
+  it('a config-only import adds no layer and refuses data; history walks the parents for its ids', async () => {
+    const { a, b, c } = await chain('hist:1');
+    const img = (await stack.client.getImage({ reference: c })).image!;
+    assert.deepEqual(img.diffIds.length, busybox.layers.length + 1, 'only b made a layer');
+    const cfg = JSON.parse(Buffer.from(img.config).toString('utf8')) as { history: Array<{ created_by: string; empty_layer?: boolean }> };
+    assert.deepEqual(cfg.history.slice(-3).map((h) => [h.created_by, h.empty_layer ?? false]), [['hist:1-a', true], ['hist:1-b', false], ['hist:1-c', true]]);
+    const { entries } = await stack.client.imageHistory({ reference: 'hist:1' });
+    assert.deepEqual(entries.slice(0, 4).map((e) => e.id), [c, b, a, busybox.config.digest]);
+    assert.deepEqual(entries[0]!.tags, ['hist:1']);
+    assert.ok(entries.slice(4).every((e) => e.id === '<missing>'), 'a pulled image has no parents');
+    async function* withData(): AsyncGenerator<image.ImportLayerRequest> {
+      yield { header: { ...step, parent: c, history: { createdBy: 'x', comment: '', author: '', created: '' }, noLayer: true } };
+      yield { data: Buffer.from('not empty') };
+    }
+    await assert.rejects(stack.client.importLayer(withData()), { kind: 'invalid_argument', message: 'an import with no_layer carries no data' });
+  });
+
+  it('deletes the untagged parents with the image, unless no_prune; keeps a parent with a name, a container or another child', async () => {
+    const { a, b, c } = await chain('prune:1');
+    const res = await stack.client.removeImage({ reference: 'prune:1', force: false, noPrune: false });
+    assert.equal(res.untagged[0], 'prune:1');
+    const images = res.deleted.filter((d) => !/^sha256:[0-9a-f]{64}$/.test(d) || [a, b, c].includes(d));
+    assert.deepEqual(images, [c, b, a], 'the image, then its parents newest first (b\'s layer between them)');
+    assert.equal(res.deleted.length, 4, 'and the layer b made');
+    for (const id of [a, b, c]) assert.equal(await exists(id), false, id);
+    assert.equal(await exists(busybox.config.digest), true, 'the tagged base stays');
+
+    const kept = await chain('prune:2');
+    assert.deepEqual(await stack.client.removeImage({ reference: 'prune:2', force: false, noPrune: true }), { untagged: ['prune:2'], deleted: [kept.c] });
+    assert.equal(await exists(kept.b), true, 'no_prune leaves the parents');
+
+    // Another image built on b: c goes, b and a stay; b cannot be deleted by id while it has a child.
+    const other = await child(kept.b, 'other', { tags: ['other:1'] });
+    await assert.rejects(stack.client.removeImage({ reference: kept.b, force: true, noPrune: false }), {
+      kind: 'failed_precondition',
+      message: `conflict: unable to delete ${short(kept.b)} (cannot be forced) - image has dependent child images`,
+    });
+    await stack.client.tagImage({ source: kept.a, target: 'named:a' });
+    const removed = await stack.client.removeImage({ reference: 'other:1', force: false, noPrune: false });
+    assert.deepEqual(removed.deleted.filter((d) => [other, kept.a, kept.b].includes(d)), [other, kept.b], 'a has a name');
+    const container = 'feed'.padEnd(64, '0');
+    await stack.client.prepareSnapshot({ key: container, image: kept.a });
+    assert.deepEqual(await stack.client.removeImage({ reference: 'named:a', force: true, noPrune: false }), { untagged: ['named:a'], deleted: [] }, 'a container uses it');
+    await stack.client.removeSnapshot({ key: container });
+  });
+
+  it('an image something is built on is not dangling: prune leaves a build\'s intermediates while the image built on them is there', async () => {
+    const { a, b, c } = await chain('tagged:1');
+    const pruned = await stack.client.pruneImages({ all: false, filters: [] });
+    for (const id of [a, b, c]) assert.ok(!pruned.deleted.includes(id), id);
+    await stack.client.removeImage({ reference: 'tagged:1', force: false, noPrune: true });
+    const later = await stack.client.pruneImages({ all: false, filters: [] });
+    for (const id of [b, a]) assert.ok(later.deleted.includes(id), `${id} goes once nothing is built on it`);
   });
 });
