@@ -124,16 +124,21 @@ async function* readEvents(sub: JetStreamSubscription, options: SubscribeOptions
   const untilNs = options.until ? BigInt(options.until.getTime()) * 1_000_000n : undefined;
   let untilReached = false;
   let timer: NodeJS.Timeout | undefined;
+  /** The consumer's delivery sequence of the last message this loop took (0: none yet). */
+  let taken = 0;
   const reachUntil = async () => {
     untilReached = true;
-    // Caught up (nothing stored is still on its way to us): end now; else end at the last one.
+    // Caught up — nothing stored still to be delivered, and every delivered message taken (the
+    // client buffers deliveries: unsubscribing with some unread would drop them): end now.
+    // Otherwise the loop ends at the last one.
     const info = await sub.consumerInfo().catch(() => undefined);
-    if (!info || info.num_pending === 0) stop();
+    if (!info || (info.num_pending === 0 && info.delivered.consumer_seq <= taken)) stop();
   };
   if (options.until) timer = setTimeout(() => void reachUntil(), Math.max(0, options.until.getTime() - Date.now()));
   try {
     if (options.signal?.aborted) return;
     for await (const m of sub) {
+      taken = m.info.deliverySequence;
       const event = codec.decode(m.data);
       const at = BigInt(event.timeNano);
       if (untilNs !== undefined && at > untilNs) break;
