@@ -7,8 +7,8 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tar from 'tar-stream';
 import { runCommand } from '@berth/kit';
+import { tarOfFiles } from '@berth/fixtures';
 import { startTestStack, type TestStack } from './harness/stack.js';
 import { berth, docker } from './harness/cli.js';
 
@@ -48,15 +48,6 @@ async function inspect<T>(image: string): Promise<T> {
   return (JSON.parse(r.stdout) as T[])[0]!;
 }
 
-async function tarOf(entries: Record<string, string>): Promise<Buffer> {
-  const pack = tar.pack();
-  for (const [name, body] of Object.entries(entries)) pack.entry({ name, mode: 0o644 }, body);
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const c of pack as unknown as AsyncIterable<Buffer>) chunks.push(c);
-  return Buffer.concat(chunks);
-}
-
 test('COPY and ADD into destinations under symlinks of the base image land where the links lead, inside the image', async () => {
   await build('links:base', {
     Dockerfile: `FROM ${s.busybox}
@@ -77,7 +68,7 @@ COPY --from=links:base /etc/passwd /app/from-stage
     'b.txt': 'B\n',
     'c.txt': 'C\n',
     'd.txt': 'D\n',
-    'bundle.tar': await tarOf({ 'inner.txt': 'inner\n' }),
+    'bundle.tar': await tarOfFiles({ 'inner.txt': 'inner\n' }),
   });
   const out = await run('links:copied', 'readlink /app; readlink /opt/rel; readlink /dangling; cat /srv/app/a.txt /srv/rel/b.txt /nowhere/deep/c.txt /srv/app/unpacked/inner.txt /etc/d.txt; test -f /srv/app/from-stage && echo from; stat -c %a /srv');
   assert.deepEqual(out.trim().split('\n'), ['/srv/app', '../../../../srv/rel', '/nowhere/deep', 'A', 'B', 'C', 'inner', 'D', 'from', '750']);
@@ -111,7 +102,7 @@ test('FROM scratch: config steps make images with no layer; history and inspect 
 
 test('ADD extracts gzip, bzip2, xz and zstd tars; a file that is not an archive is copied as it is', async () => {
   const plain = path.join(dir, 'bundle.tar');
-  writeFileSync(plain, await tarOf({ 'top/file.txt': 'packed\n' }));
+  writeFileSync(plain, await tarOfFiles({ 'top/file.txt': 'packed\n' }));
   const compressed: Record<string, Buffer> = { 'b.tar.gz': gzipSync(readFileSync(plain)) };
   for (const [tool, ext, extra] of [['bzip2', 'bz2', []], ['xz', 'xz', []], ['zstd', 'zst', ['-q']]] as const) {
     await runCommand(tool, [...extra, '-k', '-f', plain]);

@@ -6,16 +6,8 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as tar from 'tar-stream';
 import { runCommand } from '@berth/kit';
+import { tarOfFiles } from '@berth/fixtures';
 import { archiveCompression, decompressed, isTarHeader } from './archive-file.js';
-
-async function tarOf(entries: Record<string, string>): Promise<Buffer> {
-  const pack = tar.pack();
-  for (const [name, body] of Object.entries(entries)) pack.entry({ name, mode: 0o644 }, body);
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const c of pack as unknown as AsyncIterable<Buffer>) chunks.push(c);
-  return Buffer.concat(chunks);
-}
 
 /** `file` compressed by the host's tool, next to it (`-k` keeps the input). */
 async function compress(file: string, tool: 'bzip2' | 'xz' | 'zstd'): Promise<string> {
@@ -40,7 +32,7 @@ test('ADD archives: plain, gzip, bzip2, xz and zstd tars are recognised and read
   const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-archive-file-'));
   try {
     const plain = path.join(dir, 'a.tar');
-    writeFileSync(plain, await tarOf({ 'inner/f.txt': 'hello\n', 'g.txt': 'x'.repeat(5000) }));
+    writeFileSync(plain, await tarOfFiles({ 'inner/f.txt': 'hello\n', 'g.txt': 'x'.repeat(5000) }));
     const gz = path.join(dir, 'a.tar.gz');
     writeFileSync(gz, gzipSync(readFileSync(plain)));
     const files = { none: plain, gzip: gz, bzip2: await compress(plain, 'bzip2'), xz: await compress(plain, 'xz'), zstd: await compress(plain, 'zstd') };
@@ -67,7 +59,7 @@ test('ADD archives: plain, gzip, bzip2, xz and zstd tars are recognised and read
 });
 
 test('a tar header is told by its checksum (v7 headers have no ustar magic); a corrupt stream fails naming its decompressor', async () => {
-  const block = (await tarOf({ 'a.txt': 'a' })).subarray(0, 512);
+  const block = (await tarOfFiles({ 'a.txt': 'a' })).subarray(0, 512);
   assert.equal(isTarHeader(block), true);
   const v7 = Buffer.from(block);
   v7.fill(0, 257, 265); // no magic, no version: the checksum no longer matches …
@@ -81,7 +73,7 @@ test('a tar header is told by its checksum (v7 headers have no ustar magic); a c
   const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-archive-file-'));
   try {
     const big = path.join(dir, 'big.tar');
-    writeFileSync(big, await tarOf({ 'f.bin': Buffer.alloc(1 << 20, 7).toString('latin1') }));
+    writeFileSync(big, await tarOfFiles({ 'f.bin': Buffer.alloc(1 << 20, 7).toString('latin1') }));
     const xz = await compress(big, 'xz');
     const bytes = readFileSync(xz);
     writeFileSync(xz, bytes.subarray(0, bytes.length - 64)); // truncated: the start reads, the end does not
