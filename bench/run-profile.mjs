@@ -4,7 +4,8 @@
 // runtime's per-step laps (create / start / exit / remove), medians over the runs. With --strace,
 // one more run per mode is traced (`strace -f -e trace=execve` on every berth process) and the
 // binaries spawned are counted. Asserts nothing; leaves nothing behind.
-// Usage: node bench/run-profile.mjs [runs] [--strace] [--modes none,bridge]   (as root, after `npm run build`)
+// Usage: node bench/run-profile.mjs [runs] [--strace] [--modes none,bridge]   (as root, after `npm run build`;
+// BERTH_OCI_RUNTIME=runc to profile runc instead of what auto picks)
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -43,7 +44,7 @@ function logLines(file) {
   }).filter(Boolean);
 }
 
-const b = await benchStack({ BERTH_LOG_LEVEL: 'debug', BERTH_BRIDGE_NAME: 'berthpf0', BERTH_BRIDGE_SUBNET: '10.198.0.0/16', BERTH_DNS_UPSTREAMS: '127.0.0.1:9' });
+const b = await benchStack({ ...(process.env.BERTH_OCI_RUNTIME ? { BERTH_OCI_RUNTIME: process.env.BERTH_OCI_RUNTIME } : {}), BERTH_LOG_LEVEL: 'debug', BERTH_BRIDGE_NAME: 'berthpf0', BERTH_BRIDGE_SUBNET: '10.198.0.0/16', BERTH_DNS_UPSTREAMS: '127.0.0.1:9' });
 try {
   const env = { PATH: process.env.PATH, DOCKER_HOST: `unix://${b.socket}`, DOCKER_CONFIG: path.join(work, 'cli') };
   timeRun(DOCKER_CLI, ['pull', '-q', b.busybox], env);

@@ -40,7 +40,7 @@ test('docker run -i feeds stdin and closes it; exec: output, exit codes, stdin, 
   assert.equal((await dk(['exec', '-i', 'box', 'cat'], 'via stdin\n')).stdout, 'via stdin\n');
   const missing = await dk(['exec', 'box', 'no-such-command']);
   assert.equal(missing.code, 127);
-  assert.match(missing.stdout + missing.stderr, /executable file not found/);
+  assert.match(missing.stdout + missing.stderr, /executable file (`[^`]*` )?not found/);
   const inspect = await dk(['inspect', '-f', '{{len .ExecIDs}}', 'box']);
   assert.ok(Number(inspect.stdout) >= 4);
   const cli = await berth(s.socket, ['exec', 'box', 'sh', '-c', 'echo from-berth; exit 3']);

@@ -18,8 +18,8 @@ import { ConmonMonitor } from './oci/conmon.js';
 import { ExitWatcher } from './oci/exit-watcher.js';
 import { CommandRootfsMounter } from './oci/rootfs-mounter.js';
 import { MountSyscalls } from './oci/mount-syscalls.js';
-import { OciRuntimeCli } from './oci/runc.js';
-import { findBinary, probeRuntime } from './oci/runtime-probe.js';
+import { OciRuntimeCli, RuntimeSet } from './oci/runc.js';
+import { earlierRuntimes, findBinary, probeRuntime } from './oci/runtime-probe.js';
 import { loadDefaultSeccomp } from './oci/seccomp.js';
 import { RuntimePaths } from './paths.js';
 import { ContainerDb } from './store/container-db.js';
@@ -54,16 +54,18 @@ export async function compose(config: BerthConfig, deps: ComposeDeps): Promise<C
     return realpath(root);
   }));
   const paths = new RuntimePaths(roots[0]!, roots[1]!);
-  for (const dir of [paths.state, paths.run, paths.runtimeRoot, paths.exitDir, paths.socketDir]) {
+  for (const dir of [paths.state, paths.run, paths.exitDir, paths.socketDir]) {
     await mkdir(dir, { recursive: true, mode: 0o711 });
   }
   const cgroupParent = config.runtime.cgroupParent.replace(/^\/+|\/+$/g, '') || 'berth';
-  const probed = await probeRuntime(config.runtime.ociRuntime, cgroupParent, logger);
-  const runtime = new OciRuntimeCli(probed.name, probed.binary, paths.runtimeRoot);
   const conmon = await findBinary('conmon');
   if (!conmon) throw new Error('conmon is not installed');
-  const perl = await findBinary('perl'); // the attach relay (perl-base is Essential on Debian)
+  const perl = await findBinary('perl'); // the attach relay, mount syscalls, crun's v1 view (perl-base is Essential on Debian)
   if (!perl) throw new Error('perl is not installed');
+  const probeOptions = { wrapperDir: paths.run, perl };
+  const probed = await probeRuntime(config.runtime.ociRuntime, cgroupParent, logger, probeOptions);
+  await mkdir(paths.runtimeRoot(probed.name), { recursive: true, mode: 0o711 });
+  const runtime = new RuntimeSet(new OciRuntimeCli(probed.name, probed.binary, paths.runtimeRoot(probed.name)), await earlierRuntimes((n) => paths.runtimeRoot(n), probed.name, probeOptions, logger));
   const mountSyscalls = new MountSyscalls(perl);
   const seccomp = await loadDefaultSeccomp();
   if (!seccomp) logger.warn('no seccomp profile at /usr/share/containers/seccomp.json: containers run without one');

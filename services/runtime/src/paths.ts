@@ -8,8 +8,8 @@ import path from 'node:path';
  * and `container.log` (conmon's k8s-file log). conmon also puts its ctl/winsz fifos and attach
  * socket in the bundle, as podman's userdata dir.
  *
- * Volatile, `<runRoot>/runtime/` (gone with a reboot, like the containers themselves): `runc/` (the
- * runtime's --root), `exits/` (conmon's exit files), `sockets/` (conmon's --socket-dir-path) and
+ * Volatile, `<runRoot>/runtime/` (gone with a reboot, like the containers themselves): `runc/` or
+ * `crun/` (the OCI runtime's --root) and `crun-v1-view` (see oci/crun-v1-view.ts), `exits/` (conmon's exit files), `sockets/` (conmon's --socket-dir-path) and
  * `containers/<id>/` (pid files, the runtime's log, `execs/<exec id>/`). Named volumes live in
  * `<stateRoot>/runtime/volumes/<name>/_data` (Docker's local driver layout).
  */
@@ -23,7 +23,8 @@ export class RuntimePaths {
   }
 
   get db(): string { return path.join(this.state, 'runtime.db'); }
-  get runtimeRoot(): string { return path.join(this.run, 'runc'); }
+  /** The OCI runtime's --root: `runc/` or `crun/`, each runtime keeping its own containers. */
+  runtimeRoot(name: string): string { return path.join(this.run, name); }
   get exitDir(): string { return path.join(this.run, 'exits'); }
   get socketDir(): string { return path.join(this.run, 'sockets'); }
 

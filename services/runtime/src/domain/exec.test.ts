@@ -107,7 +107,7 @@ describe('exec (runc exec under conmon)', () => {
       input.end();
       for await (const _ of h.client.startExec(input)) { /* drain */ }
     };
-    await assert.rejects(start(id), kind('invalid_argument', /OCI runtime exec failed:.*no such file or directory/));
+    await assert.rejects(start(id), kind('invalid_argument', /OCI runtime exec failed:.*no such file or directory/i));
     assert.equal((await h.client.getExec({ id })).exec!.exitCode, 127);
     await assert.rejects(start(id), kind('failed_precondition', /has already run/));
     await assert.rejects(h.client.getExec({ id: 'nope' }), kind('not_found', /^No such exec instance: nope$/));

@@ -27,6 +27,8 @@ export interface OciRuntime {
   delete(id: string): Promise<void>;
   /** undefined when the runtime does not know the container. */
   state(id: string): Promise<RuntimeState | undefined>;
+  /** The runtime that made container `id` (this one, or the one chosen before a change of runtime). */
+  forContainer(id: string): Promise<OciRuntime>;
 }
 
 export interface MonitorLaunch {

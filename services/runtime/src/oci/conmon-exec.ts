@@ -27,10 +27,11 @@ export async function launchExec(o: ConmonOptions, l: ExecLaunch): Promise<ExecH
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await writeFile(path.join(dir, 'process.json'), JSON.stringify(l.process), { mode: 0o600 });
   const uuid = attachId(l.execId);
+  const runtime = await o.runtime.forContainer(l.containerId);
   const args = [
-    '--api-version', '1', '-c', l.containerId, '-u', uuid, '-r', o.runtime.binary, '-b', dir,
+    '--api-version', '1', '-c', l.containerId, '-u', uuid, '-r', runtime.binary, '-b', dir,
     '-p', path.join(dir, 'pid'), '-l', 'none', '-0', dir, '--socket-dir-path', o.paths.socketDir,
-    '--runtime-arg', `--root=${o.runtime.root}`, '--runtime-arg', '--log-format=json',
+    '--runtime-arg', `--root=${runtime.root}`, '--runtime-arg', '--log-format=json',
     '--runtime-arg', `--log=${path.join(dir, 'runtime.log')}`,
     '--exec', '--exec-process-spec', path.join(dir, 'process.json'), '--sync',
   ];

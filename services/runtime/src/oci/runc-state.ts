@@ -9,7 +9,7 @@ interface RuncState {
 }
 
 /** The start time (clock ticks, field 22 of /proc/<pid>/stat) of a live process; undefined when gone. */
-async function startTime(pid: number): Promise<number | undefined> {
+export async function processStartTime(pid: number): Promise<number | undefined> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
   if (!stat) return undefined;
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -33,7 +33,7 @@ export async function deleteStopped(stateDir: string): Promise<boolean> {
   const hooks = state.config?.Hooks ?? {};
   if (Object.values(hooks).some((list) => Array.isArray(list) && list.length > 0)) return false;
   const pid = state.init_process_pid ?? 0;
-  if (pid > 0 && (await startTime(pid)) === state.init_process_start) return false;
+  if (pid > 0 && (await processStartTime(pid)) === state.init_process_start) return false;
   // One per controller (a dozen on cgroup v1), independent of each other: removed at once.
   // Co-mounted controllers share a path; the second rmdir then finds it gone (ENOENT), which is fine.
   const removed = await Promise.all([...new Set(Object.values(state.cgroup_paths ?? {}))].map((dir) =>

@@ -1,8 +1,10 @@
-import { access, constants, mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { access, constants, mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { BerthError, DEFAULT_PATH, runCommand, type Logger } from '@berth/kit';
+import { hybridWithV2Controllers, writeWrapper } from './crun-v1-view.js';
+import { OciRuntimeCli } from './runc.js';
 
 /** The first executable named `name` on PATH (or the path itself when it has a slash). */
 export async function findBinary(name: string, searchPath = DEFAULT_PATH): Promise<string | undefined> {
@@ -29,6 +31,7 @@ export async function trialRun(binary: string, cgroupParent: string): Promise<st
   const id = `berth-probe-${randomBytes(6).toString('hex')}`;
   try {
     await mkdir(path.join(dir, 'rootfs', 'probe'), { recursive: true });
+    await mkdir(path.join(dir, 'rootfs', 'dev')); // crun, unlike runc, needs the mount point
     const args = probe.endsWith('busybox') ? ['/probe/bin', 'true'] : ['/probe/bin', '--version'];
     const spec = {
       ociVersion: '1.0.2-dev',
@@ -56,20 +59,39 @@ export async function trialRun(binary: string, cgroupParent: string): Promise<st
 
 export interface ProbedRuntime {
   name: string;
+  /** What runs: the runtime, or crun's v1-view wrapper on a cgroup-hybrid host. */
   binary: string;
+}
+
+export interface ProbeOptions {
+  /** Where crun's v1-view wrapper is written when this host needs it. */
+  wrapperDir: string;
+  perl?: string;
+}
+
+/**
+ * How runtime `name` runs here, without a trial: crun on a host that is cgroup-hybrid with a v2
+ * controller goes through the v1-view wrapper (crun refuses such hosts otherwise). undefined when
+ * it is not installed, or needs the wrapper and it cannot be made (no perl, unknown architecture).
+ */
+export async function runtimeBinary(name: string, opts: ProbeOptions): Promise<string | undefined> {
+  const binary = await findBinary(name);
+  if (!binary || path.basename(name) !== 'crun' || !(await hybridWithV2Controllers())) return binary;
+  return opts.perl ? writeWrapper(opts.wrapperDir, opts.perl, binary) : undefined;
 }
 
 /**
  * Picks the OCI runtime once at startup. `auto`: crun when it is installed and a trial container
- * runs (faster), else runc. A named runtime ("runc", "crun" or a path) must pass the same trial.
+ * runs (about twice as fast as runc to create and start one), else runc. A named runtime ("runc",
+ * "crun" or a path) must pass the same trial.
  */
-export async function probeRuntime(choice: string, cgroupParent: string, logger: Logger): Promise<ProbedRuntime> {
+export async function probeRuntime(choice: string, cgroupParent: string, logger: Logger, opts: ProbeOptions): Promise<ProbedRuntime> {
   const candidates = choice === 'auto' || choice === '' ? ['crun', 'runc'] : [choice];
   const reasons: string[] = [];
   for (const name of candidates) {
-    const binary = await findBinary(name);
+    const binary = await runtimeBinary(name, opts);
     if (!binary) {
-      reasons.push(`${name}: not installed`);
+      reasons.push(`${name}: ${(await findBinary(name)) ? 'needs perl for its cgroup v1 view on this hybrid host' : 'not installed'}`);
       continue;
     }
     const failure = await trialRun(binary, cgroupParent);
@@ -81,4 +103,25 @@ export async function probeRuntime(choice: string, cgroupParent: string, logger:
     reasons.push(`${name}: ${failure}`);
   }
   throw new BerthError('unavailable', `no working OCI runtime: ${reasons.join('; ')}`);
+}
+
+/**
+ * The runtimes other than `chosen` whose state roots still hold containers (say runc's, from
+ * before crun was installed), so those containers stay managed by the runtime that made them.
+ */
+export async function earlierRuntimes(rootOf: (name: string) => string, chosen: string, opts: ProbeOptions, logger: Logger): Promise<OciRuntimeCli[]> {
+  const out: OciRuntimeCli[] = [];
+  for (const name of ['runc', 'crun'].filter((n) => n !== chosen)) {
+    const root = rootOf(name);
+    const held = await readdir(root).catch(() => []);
+    if (held.length === 0) continue;
+    const binary = await runtimeBinary(name, opts);
+    if (!binary) {
+      logger.warn({ runtime: name, containers: held.length }, 'containers of a runtime that is no longer installed: they cannot be managed');
+      continue;
+    }
+    logger.info({ runtime: name, containers: held.length }, 'containers made by another OCI runtime stay with it');
+    out.push(new OciRuntimeCli(name, binary, root));
+  }
+  return out;
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { mkdtemp, rm, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -29,7 +29,7 @@ export class RuntimeHarness {
   private disarm = () => {};
   private logCheckMs: number | undefined;
 
-  private constructor(readonly root: string, readonly config: BerthConfig, readonly images: LocalImageProvider) {}
+  private constructor(readonly root: string, public config: BerthConfig, readonly images: LocalImageProvider) {}
 
   /** `runtime` overrides the runtime config (log rotation limits in tests). */
   static async create(opts: { runtime?: Partial<BerthConfig['runtime']>; logCheckMs?: number } = {}): Promise<RuntimeHarness> {
@@ -41,19 +41,22 @@ export class RuntimeHarness {
         stateRoot: path.join(root, 's'),
         runRoot: path.join(root, 'r'),
         addresses: { runtime: `unix://${root}/runtime.sock` },
-        runtime: { cgroupParent: 'berth', ociRuntime: 'runc', ...opts.runtime },
+        // The runtime a user gets (auto: crun when it works, else runc) unless a test or BERTH_TEST_OCI_RUNTIME names one.
+        runtime: { cgroupParent: 'berth', ociRuntime: process.env.BERTH_TEST_OCI_RUNTIME ?? 'auto', ...opts.runtime },
       },
     });
     const h = new RuntimeHarness(root, config, await LocalImageProvider.create(path.join(root, 'images')));
     h.logCheckMs = opts.logCheckMs;
-    const lastResort = () => forceCleanupSync(root, path.join(config.runRoot, 'runtime', 'runc'));
+    const lastResort = () => forceCleanupSync(root, path.join(config.runRoot, 'runtime'));
     process.once('exit', lastResort); // a test process that dies without its after() hooks
     h.disarm = () => process.removeListener('exit', lastResort);
     await h.startService();
     return h;
   }
 
-  async startService(): Promise<void> {
+  /** `runtime` overrides the runtime config from now on (a restart with another OCI runtime). */
+  async startService(runtimeConfig: Partial<BerthConfig['runtime']> = {}): Promise<void> {
+    this.config = { ...this.config, runtime: { ...this.config.runtime, ...runtimeConfig } };
     const logger = process.env.BERTH_TEST_LOG ? createLogger({ service: 'runtime', level: process.env.BERTH_TEST_LOG }) : silentLogger();
     this.service = await start(this.config, {
       logger, events: this.events, images: this.images, network: null, sweepMs: 500, ...(this.logCheckMs ? { logCheckMs: this.logCheckMs } : {}),
@@ -119,31 +122,48 @@ export class RuntimeHarness {
       for (const c of containers) await this.client.removeContainer({ id: c.id, force: true, removeVolumes: false }).catch(() => undefined);
       await this.stopService();
     }
-    await forceCleanup(this.root, path.join(this.config.runRoot, 'runtime', 'runc'));
+    await forceCleanup(this.root, path.join(this.config.runRoot, 'runtime'));
     this.disarm();
   }
 }
 
+/** Each OCI runtime's state root under the runtime service's run dir, with the command that manages it. */
+function runtimeRoots(runDir: string): Array<{ root: string; binary: string }> {
+  const wrapper = path.join(runDir, 'crun-v1-view'); // crun on a cgroup-hybrid host
+  let crun = 'crun';
+  try {
+    statSync(wrapper);
+    crun = wrapper;
+  } catch {
+    // crun runs as itself here
+  }
+  return [{ root: path.join(runDir, 'runc'), binary: 'runc' }, { root: path.join(runDir, 'crun'), binary: crun }];
+}
+
 /** Whatever a failed test left: runtime containers (and their cgroups, conmons), mounts, files. */
-async function forceCleanup(root: string, runcRoot: string): Promise<void> {
-  const ids = await readdir(runcRoot).catch(() => [] as string[]);
-  for (const id of ids) await runCommand('runc', ['--root', runcRoot, 'delete', '--force', id], { okCodes: [0, 1] }).catch(() => undefined);
+async function forceCleanup(root: string, runDir: string): Promise<void> {
+  for (const r of runtimeRoots(runDir)) {
+    const ids = await readdir(r.root).catch(() => [] as string[]);
+    for (const id of ids) await runCommand(r.binary, ['--root', r.root, 'delete', '--force', id], { okCodes: [0, 1] }).catch(() => undefined);
+  }
   const mounts = (await mountPoints()).filter((m) => m.startsWith(`${root}/`)).sort().reverse();
   for (const m of mounts) await runCommand('umount', ['-l', m], { okCodes: [0, 32] }).catch(() => undefined);
   await rm(root, { recursive: true, force: true });
 }
 
 /** The same, synchronously, for process exit: runtime containers (killing them), mounts, files. */
-function forceCleanupSync(root: string, runcRoot: string): void {
+function forceCleanupSync(root: string, runDir: string): void {
   const quiet = { stdio: 'ignore' as const, timeout: 10_000 };
-  const ids = (() => {
-    try {
-      return readdirSync(runcRoot);
-    } catch {
-      return [];
-    }
-  })();
-  for (const id of ids) spawnSync('runc', ['--root', runcRoot, 'delete', '--force', id], quiet);
+  for (const r of runtimeRoots(runDir)) {
+    const ids = (() => {
+      try {
+        return readdirSync(r.root);
+      } catch {
+        return [];
+      }
+    })();
+    for (const id of ids) spawnSync(r.binary, ['--root', r.root, 'delete', '--force', id], quiet);
+  }
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '');
   for (const m of mounts.filter((x) => x.startsWith(`${root}/`)).sort().reverse()) spawnSync('umount', ['-l', m], quiet);
   rmSync(root, { recursive: true, force: true });

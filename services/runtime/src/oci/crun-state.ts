@@ -1,0 +1,88 @@
+import { constants } from 'node:fs';
+import { open, readdir, readFile, rm, rmdir, statfs, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { BerthError } from '@berth/kit';
+import { processStartTime } from './runc-state.js';
+
+const CGROUP_ROOT = '/sys/fs/cgroup';
+const CGROUP2_SUPER_MAGIC = 0x63677270;
+
+/**
+ * What `crun start` does, done here to spare a crun process at every start: a created
+ * container's init blocks reading `<root>/<id>/exec.fifo`; a writer unlinks the fifo and writes
+ * one byte, and the init execs the user's process. Returns false when there is no fifo (the
+ * caller runs `crun start`, which says why); throws when the init is gone (no reader).
+ */
+export async function crunStartViaFifo(root: string, id: string): Promise<boolean> {
+  const fifo = path.join(root, id, 'exec.fifo');
+  let handle;
+  try {
+    // Non-blocking: with no reader (the init died) open fails with ENXIO instead of waiting forever.
+    handle = await open(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return false;
+    if (code === 'ENXIO') throw new BerthError('failed_precondition', `cannot start container ${id}: its init is gone`);
+    throw err;
+  }
+  try {
+    await unlink(fifo);
+    await handle.write(Buffer.alloc(1));
+  } finally {
+    await handle.close();
+  }
+  return true;
+}
+
+interface CrunStatus {
+  pid?: number;
+  'process-start-time'?: number;
+  'cgroup-path'?: string;
+  'systemd-cgroup'?: boolean;
+}
+
+let hierarchies: Promise<string[]> | undefined;
+
+/**
+ * The cgroup hierarchies crun puts a container in: the v2 root on a unified host, else every v1
+ * hierarchy under /sys/fs/cgroup (crun sees no `unified` through the v1 view, and ignores it).
+ * Co-mounted controllers appear once (their symlinks are skipped).
+ */
+function cgroupHierarchies(): Promise<string[]> {
+  hierarchies ??= (async () => {
+    const root = await statfs(CGROUP_ROOT).catch(() => undefined);
+    if (root?.type === CGROUP2_SUPER_MAGIC) return [CGROUP_ROOT];
+    const entries = await readdir(CGROUP_ROOT, { withFileTypes: true }).catch(() => []);
+    return entries.filter((e) => e.isDirectory() && e.name !== 'unified').map((e) => path.join(CGROUP_ROOT, e.name));
+  })();
+  return hierarchies;
+}
+
+/**
+ * What `crun delete` does for a container whose init has exited, done here to spare a crun
+ * process at every exit: remove its (now empty) cgroups, then its state directory. Anything
+ * unusual — an init still alive, hooks, a systemd cgroup, a cgroup with processes left (EBUSY),
+ * an unreadable status — returns false, and the caller runs `crun delete --force`.
+ */
+export async function crunDeleteStopped(stateDir: string): Promise<boolean> {
+  let status: CrunStatus;
+  let config: { hooks?: Record<string, unknown[] | null> | null };
+  try {
+    [status, config] = await Promise.all(['status', 'config.json'].map(async (f) => JSON.parse(await readFile(path.join(stateDir, f), 'utf8')))) as [CrunStatus, typeof config];
+  } catch {
+    return false;
+  }
+  if (Object.values(config.hooks ?? {}).some((list) => Array.isArray(list) && list.length > 0)) return false;
+  if (status['systemd-cgroup']) return false;
+  const pid = status.pid ?? 0;
+  if (pid > 0 && (await processStartTime(pid)) === status['process-start-time']) return false;
+  const cgroup = status['cgroup-path'];
+  if (cgroup) {
+    if (cgroup.split('/').includes('..')) return false;
+    const removed = await Promise.all((await cgroupHierarchies()).map((h) =>
+      rmdir(path.join(h, cgroup)).then(() => true, (err: NodeJS.ErrnoException) => err.code === 'ENOENT')));
+    if (removed.includes(false)) return false;
+  }
+  await rm(stateDir, { recursive: true, force: true });
+  return true;
+}
