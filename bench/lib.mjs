@@ -9,7 +9,7 @@ import { purgeNetworkState } from '@berth/network';
 import { startRegistry, busyboxImage, pushImage } from '@berth/fixtures';
 
 /** `overrides` replace the stack's BERTH_* settings (bridge name, subnet …). */
-export async function benchStack(overrides = {}) {
+export async function benchStack(overrides = {}, stackOptions = {}) {
   const root = mkdtempSync(path.join(os.tmpdir(), 'berth-bench-'));
   const env = {
     PATH: process.env.PATH,
@@ -25,7 +25,7 @@ export async function benchStack(overrides = {}) {
   const registry = await startRegistry();
   const image = await busyboxImage({ format: 'docker' });
   await pushImage(registry.host, 'busybox', 'latest', image);
-  const stack = await startStack({ env, detached: false });
+  const stack = await startStack({ env, detached: false, ...stackOptions });
   return {
     root,
     env,

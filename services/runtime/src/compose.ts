@@ -7,6 +7,7 @@ import { LogRotator } from './domain/log-rotation.js';
 import { HealthMonitors } from './domain/health-monitor.js';
 import { Status } from './domain/container.js';
 import { hostHardLimits } from './oci/rlimits.js';
+import { blkioBfqOnly } from './oci/resources.js';
 import { hostCapabilities } from './oci/spec-defaults.js';
 import { newCoordination, type RuntimeContext } from './domain/context.js';
 import { handleExit, pollExits, restore } from './domain/exit-handler.js';
@@ -78,7 +79,7 @@ export async function compose(config: BerthConfig, deps: ComposeDeps): Promise<C
     monitor: new ConmonMonitor({ binary: conmon, runtime, paths, perl }),
     events: deps.events, logger, paths, cgroupParent, defaultStopTimeoutSeconds: config.runtime.stopTimeoutSeconds,
     logMaxBytes: config.runtime.logMaxBytes, logMaxFiles: config.runtime.logMaxFiles, hostLimits: await hostHardLimits(), hostCaps: await hostCapabilities(),
-    seccompNativeOnly: config.runtime.seccompArches !== 'all',
+    seccompNativeOnly: config.runtime.seccompArches !== 'all', blkioBfqOnly: await blkioBfqOnly(),
     ...(deps.network ? { network: deps.network } : {}),
     ...(seccomp ? { seccomp } : {}),
     ...(initBinary ? { initBinary } : {}),

@@ -61,6 +61,7 @@ export async function prepareBundle(ctx: RuntimeContext, c: Container): Promise<
     shared: ownShm ? { ...shared, shm: ownShm } : shared,
     availableCaps: ctx.hostCaps,
     seccompNativeOnly: ctx.seccompNativeOnly,
+    blkioBfqOnly: ctx.blkioBfqOnly,
     volumeMounts,
     ...(ctx.seccomp ? { seccomp: ctx.seccomp } : {}),
     ...(ctx.initBinary ? { initBinary: ctx.initBinary } : {}),

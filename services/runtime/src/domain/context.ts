@@ -33,6 +33,8 @@ export interface RuntimeContext {
   seccomp?: DockerSeccomp;
   /** Whether the default filter covers only the host's own architecture (config runtime.seccompArches). */
   seccompNativeOnly: boolean;
+  /** blkio weights go to blkio.bfq.weight, written by berth (oci/resources.ts blkioBfqOnly). */
+  blkioBfqOnly: boolean;
   /** Capabilities this host lets containers have (its bounding set). */
   hostCaps: ReadonlySet<string>;
   /** The hard limits containers inherit: ulimits may not go above them. */

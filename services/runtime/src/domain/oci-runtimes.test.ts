@@ -25,7 +25,7 @@ async function cgroupsLeft(id: string): Promise<string[]> {
   return left.filter((d): d is string => d !== undefined);
 }
 
-const UPDATE = { memory: 96 * MiB, memorySwap: 0, nanoCpus: 0, cpuShares: 0, cpuPeriod: 0, cpuQuota: 0, cpusetCpus: '', pidsLimit: 40, blkioWeight: 0 };
+const UPDATE = { memory: 96 * MiB, memorySwap: 0, nanoCpus: 0, cpuShares: 0, cpuPeriod: 0, cpuQuota: 0, cpusetCpus: '', pidsLimit: 40, blkioWeight: 200 };
 
 for (const runtime of ['runc', 'crun']) {
   describe(`OCI runtime ${runtime} (real containers under conmon)`, () => {
@@ -38,7 +38,7 @@ for (const runtime of ['runc', 'crun']) {
     });
 
     it('runs a container with limits; exec, update, pause, stop; removal leaves no runtime state, cgroup or process', async () => {
-      const id = await h.run({ cmd: ['sh', '-c', 'trap "exit 7" TERM; while true; do sleep 0.1; done'], resources: { memory: 64 * MiB, pidsLimit: 30 } });
+      const id = await h.run({ cmd: ['sh', '-c', 'trap "exit 7" TERM; while true; do sleep 0.1; done'], resources: { memory: 64 * MiB, pidsLimit: 30, blkioWeight: 300 } });
       const c = (await h.client.getContainer({ id })).container!;
       assert.equal(c.runtime, runtime);
       const stateDir = path.join(h.config.runRoot, 'runtime', runtime, id);
@@ -47,6 +47,8 @@ for (const runtime of ['runc', 'crun']) {
       // The limit from both sides: the host's cgroup file and the container's own view.
       assert.equal(await cg('memory', id, 'memory.limit_in_bytes'), String(64 * MiB));
       assert.equal(await cg('pids', id, 'pids.max'), '30');
+      const weightFile = (await exists('/sys/fs/cgroup/blkio/blkio.weight')) ? 'blkio.weight' : 'blkio.bfq.weight'; // BFQ only on kernels without CFQ
+      assert.equal(await cg('blkio', id, weightFile), '300');
       const inside = await h.exec(id, ['cat', '/sys/fs/cgroup/memory/memory.limit_in_bytes']);
       assert.deepEqual([inside.exitCode, inside.stdout.trim()], [0, String(64 * MiB)]);
       const code = await h.exec(id, ['sh', '-c', 'exit 4']);
@@ -55,6 +57,7 @@ for (const runtime of ['runc', 'crun']) {
       await h.client.updateContainer({ id, resources: UPDATE });
       assert.equal(await cg('memory', id, 'memory.limit_in_bytes'), String(96 * MiB));
       assert.equal(await cg('pids', id, 'pids.max'), '40');
+      assert.equal(await cg('blkio', id, weightFile), '200');
 
       await h.client.pauseContainer({ id });
       assert.equal(await cg('freezer', id, 'freezer.state'), 'FROZEN');

@@ -1,5 +1,6 @@
 import { isRunning, Status, type Container } from './container.js';
-import { mustGet, publish, setState, type RuntimeContext } from './context.js';
+import { cgroupsPath, mustGet, publish, setState, type RuntimeContext } from './context.js';
+import { writeBfqWeight } from '../oci/resources.js';
 import { prepareBundle, releaseResources } from './bundle.js';
 import { StartFailure } from '../oci/create-failure.js';
 import { BerthError } from '@berth/kit';
@@ -51,6 +52,7 @@ export async function startLocked(ctx: RuntimeContext, c: Container): Promise<Co
       id: c.id, name: c.name, bundle: ctx.paths.bundle(c.id), pidFile: ctx.paths.pidFile(c.id), logPath: c.logPath,
       runtimeLog: ctx.paths.runtimeLog(c.id), tty: c.spec.tty, openStdin: c.spec.openStdin, stdinOnce: c.spec.stdinOnce,
     });
+    if (ctx.blkioBfqOnly && c.spec.resources.blkioWeight) await writeBfqWeight(cgroupsPath(ctx, c.id), c.spec.resources.blkioWeight);
     t.lap('create');
     await ctx.attaches.connect(c.id); // attachers waiting for this start see everything
     await ctx.runtime.start(c.id);

@@ -1,7 +1,7 @@
 import { BerthError } from '@berth/kit';
-import { ociResources } from '../oci/resources.js';
+import { ociResources, writeBfqWeight } from '../oci/resources.js';
 import { Status, type Resources } from './container.js';
-import { mustGet, publish, type RuntimeContext } from './context.js';
+import { cgroupsPath, mustGet, publish, type RuntimeContext } from './context.js';
 import { validateResources } from './resource-checks.js';
 import { validateRestartPolicy } from './restart-policy.js';
 
@@ -30,9 +30,12 @@ export async function updateContainer(ctx: RuntimeContext, id: string, req: Upda
     const restartPolicy = req.restartPolicy ?? c.spec.restartPolicy;
     validateRestartPolicy(restartPolicy, c.spec.autoRemove);
     if (c.state.status === Status.Running || c.state.status === Status.Paused) {
-      await ctx.runtime.update(id, ociResources(resources)).catch((err: unknown) => {
+      try {
+        await ctx.runtime.update(id, ociResources(resources, { bfqWeight: ctx.blkioBfqOnly }));
+        if (ctx.blkioBfqOnly && changed.blkioWeight) await writeBfqWeight(cgroupsPath(ctx, id), changed.blkioWeight);
+      } catch (err) {
         throw new BerthError('failed_precondition', `Cannot update container ${id}: ${(err as Error).message}`, { cause: err });
-      });
+      }
     }
     ctx.db.updateSpec(id, { ...c.spec, resources, restartPolicy });
     await publish(ctx, mustGet(ctx, id), 'update');

@@ -18,12 +18,13 @@ const RELAY = String.raw`
 use strict; use warnings; use Socket;
 $SIG{PIPE} = 'DEFAULT';
 $SIG{USR1} = sub {};
-my $s;
+my ($s, $said);
 for (;;) {
   socket($s, PF_UNIX, SOCK_SEQPACKET, 0) or die "socket: $!\n";
   last if connect($s, pack_sockaddr_un($ARGV[0]));
   die "connect $ARGV[0]: $!\n" unless $ARGV[1] && ($!{ENOENT} || $!{ECONNREFUSED});
   close($s);
+  syswrite(STDERR, "waiting\n") unless $said++; # its USR1 handler is set: kick() may signal it now
   select(undef, undef, undef, 0.25); # until the socket exists; SIGUSR1 cuts the wait short
 }
 sub out { my $d = shift; while (length $d) { my $n = syswrite(STDOUT, $d); if (!defined $n) { next if $!{EINTR}; exit 0 } substr($d, 0, $n, '') } }
@@ -69,7 +70,14 @@ export class AttachRelay implements StdioSession {
     let onFail!: (e: Error) => void;
     this.connected = new Promise<void>((resolve, reject) => ((onConnect = resolve), (onFail = reject)));
     this.connected.catch(() => undefined); // observed through frames() too
-    this.child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+    this.child.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString('utf8');
+      if (!this.waiting && stderr.startsWith('waiting\n')) {
+        stderr = stderr.slice('waiting\n'.length);
+        this.waiting = true;
+        if (this.kicked) this.kick();
+      }
+    });
     this.child.stdin.on('error', () => undefined); // the relay may be gone: its exit tells
     this.child.stdout.on('data', (b: Buffer) => this.onData(b, onConnect));
     this.child.on('error', (e) => this.finish(new BerthError('unavailable', `attach relay: ${e.message}`), onFail));
@@ -80,6 +88,9 @@ export class AttachRelay implements StdioSession {
   }
 
   private isConnected = false;
+  /** The relay said it waits for the socket (its SIGUSR1 handler is in place); kick() came before that. */
+  private waiting = false;
+  private kicked = false;
 
   /**
    * Starts a relay to `socketPath`; `connected` resolves once conmon has the connection queued.
@@ -89,9 +100,14 @@ export class AttachRelay implements StdioSession {
     return new AttachRelay(socketPath, perl, wait);
   }
 
-  /** The socket should exist now: a waiting relay tries to connect at once. */
+  /**
+   * The socket should exist now: a waiting relay tries to connect at once. Signalled only once it
+   * said it waits — before its handler is set, SIGUSR1 would kill it; until then it has not tried
+   * yet, and its first try finds the socket.
+   */
   kick(): void {
-    if (!this.isConnected && this.child.exitCode === null && this.child.pid) this.child.kill('SIGUSR1');
+    this.kicked = true;
+    if (this.waiting && !this.isConnected && this.child.exitCode === null && this.child.pid) this.child.kill('SIGUSR1');
   }
 
   private onData(chunk: Buffer, onConnect: () => void): void {

@@ -1,7 +1,30 @@
+import { access, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Resources } from '../domain/container.js';
 
-/** Docker's HostConfig resources → OCI linux.resources (cgroup v1 and v2 alike; runc translates). */
-export function ociResources(r: Resources): Record<string, unknown> {
+const BLKIO = '/sys/fs/cgroup/blkio';
+
+/**
+ * Whether this host's blkio (cgroup v1) has BFQ's weight only: no `blkio.weight` (CFQ is gone from
+ * kernels ≥ 5.0), `blkio.bfq.weight` instead. runc writes there for OCI blockIO.weight; crun 1.8
+ * fails the create (`opening file blkio.weight`). So berth writes that file itself, for both.
+ */
+export async function blkioBfqOnly(): Promise<boolean> {
+  const has = (f: string) => access(path.join(BLKIO, f)).then(() => true, () => false);
+  // The root cgroup has no weight file under BFQ; its statistics files say BFQ is there.
+  return !(await has('blkio.weight')) && (await has('blkio.bfq.io_service_bytes'));
+}
+
+/** Sets a container's BFQ blkio weight (see blkioBfqOnly), its cgroup made by the runtime. */
+export async function writeBfqWeight(cgroupsPath: string, weight: number): Promise<void> {
+  await writeFile(path.join(BLKIO, cgroupsPath, 'blkio.bfq.weight'), String(weight));
+}
+
+/**
+ * Docker's HostConfig resources → OCI linux.resources (cgroup v1 and v2 alike; the runtime
+ * translates). `bfqWeight`: the blkio weight is left out, for writeBfqWeight.
+ */
+export function ociResources(r: Resources, opts: { bfqWeight?: boolean } = {}): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (r.memory && r.memory > 0) {
     // Docker: swap unset (0) means twice the memory; -1 means unlimited.
@@ -23,6 +46,6 @@ export function ociResources(r: Resources): Record<string, unknown> {
   if (r.cpusetMems) cpu.mems = r.cpusetMems;
   if (Object.keys(cpu).length) out.cpu = cpu;
   if (r.pidsLimit && r.pidsLimit > 0) out.pids = { limit: r.pidsLimit };
-  if (r.blkioWeight) out.blockIO = { weight: r.blkioWeight };
+  if (r.blkioWeight && !opts.bfqWeight) out.blockIO = { weight: r.blkioWeight };
   return out;
 }

@@ -28,6 +28,8 @@ export interface SpecInput {
   initBinary?: string;
   /** The default seccomp filter covers only the host's own architecture (config runtime.seccompArches). */
   seccompNativeOnly?: boolean;
+  /** The blkio weight is berth's to write (resources.ts blkioBfqOnly), not the runtime's. */
+  blkioBfqOnly?: boolean;
   /** What "all capabilities" means on this host (its bounding set). */
   availableCaps?: ReadonlySet<string>;
   /** Namespaces joined from other containers (--pid/--ipc container:<x>). */
@@ -75,7 +77,7 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
   const linux: Record<string, unknown> = {
     namespaces,
     cgroupsPath: input.cgroupsPath,
-    resources: { devices: [{ allow: false, access: 'rwm' }], ...ociResources(spec.resources) },
+    resources: { devices: [{ allow: false, access: 'rwm' }], ...ociResources(spec.resources, { bfqWeight: Boolean(input.blkioBfqOnly) }) },
     maskedPaths: spec.privileged ? [] : MASKED_PATHS,
     readonlyPaths: spec.privileged ? [] : READONLY_PATHS,
   };

@@ -73,6 +73,21 @@ const SELECT = `SELECT c.id, c.created, c.image_id, c.runtime, c.doc, n.name, s.
 
 export class ContainerDb implements ContainerStore {
   private readonly db: Database.Database;
+  /**
+   * Prepared statements by SQL text: compiling one (the 5-table join of get() most of all) costs
+   * more than running it, and get() runs several times per request. Each text is always used in
+   * the same mode (plucked or not), so a cached statement can be reused as it is.
+   */
+  private readonly statements = new Map<string, Database.Statement>();
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
 
   constructor(file: string) {
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -92,37 +107,37 @@ export class ContainerDb implements ContainerStore {
       ...(c.volumes?.length ? { volumes: c.volumes } : {}),
     };
     const tx = this.db.transaction(() => {
-      const holder = this.db.prepare('SELECT container_id FROM names WHERE name = ?').pluck().get(c.name) as string | undefined;
+      const holder = this.stmt('SELECT container_id FROM names WHERE name = ?').pluck().get(c.name) as string | undefined;
       if (holder) throw nameConflict(c.name, holder);
-      this.db.prepare('INSERT INTO containers (id, created, image_id, runtime, doc) VALUES (?, ?, ?, ?, ?)')
+      this.stmt('INSERT INTO containers (id, created, image_id, runtime, doc) VALUES (?, ?, ?, ?, ?)')
         .run(c.id, c.created, c.imageId, c.runtime, JSON.stringify(doc));
-      this.db.prepare('INSERT INTO names (name, container_id) VALUES (?, ?)').run(c.name, c.id);
-      this.db.prepare(`INSERT INTO state (container_id, status, started_at, finished_at) VALUES (?, ?, ?, ?)`)
+      this.stmt('INSERT INTO names (name, container_id) VALUES (?, ?)').run(c.name, c.id);
+      this.stmt(`INSERT INTO state (container_id, status, started_at, finished_at) VALUES (?, ?, ?, ?)`)
         .run(c.id, c.state.status, c.state.startedAt, c.state.finishedAt);
-      this.db.prepare('INSERT INTO networks (container_id, doc) VALUES (?, ?)').run(c.id, JSON.stringify({ networks: c.networks, ports: c.ports }));
+      this.stmt('INSERT INTO networks (container_id, doc) VALUES (?, ?)').run(c.id, JSON.stringify({ networks: c.networks, ports: c.ports }));
     });
     tx();
   }
 
   nameHolder(name: string): string | undefined {
-    return this.db.prepare('SELECT container_id FROM names WHERE name = ?').pluck().get(name) as string | undefined;
+    return this.stmt('SELECT container_id FROM names WHERE name = ?').pluck().get(name) as string | undefined;
   }
 
   get(id: string): Container | undefined {
-    const row = this.db.prepare(`${SELECT} WHERE c.id = ?`).get(id) as Row | undefined;
+    const row = this.stmt(`${SELECT} WHERE c.id = ?`).get(id) as Row | undefined;
     return row && fromRow(row);
   }
 
   /** Ids starting with prefix (at most `limit`). */
   idsWithPrefix(prefix: string, limit = 2): string[] {
     const escaped = prefix.replace(/[\\%_]/g, (ch) => `\\${ch}`);
-    return this.db.prepare(`SELECT id FROM containers WHERE id LIKE ? ESCAPE '\\' LIMIT ?`).pluck().all(`${escaped}%`, limit) as string[];
+    return this.stmt(`SELECT id FROM containers WHERE id LIKE ? ESCAPE '\\' LIMIT ?`).pluck().all(`${escaped}%`, limit) as string[];
   }
 
   list(statuses?: Status[]): Container[] {
     const rows = statuses
-      ? (this.db.prepare(`${SELECT} WHERE s.status IN (${statuses.map(() => '?').join(',')}) ORDER BY c.created DESC`).all(...statuses) as Row[])
-      : (this.db.prepare(`${SELECT} ORDER BY c.created DESC`).all() as Row[]);
+      ? (this.stmt(`${SELECT} WHERE s.status IN (${statuses.map(() => '?').join(',')}) ORDER BY c.created DESC`).all(...statuses) as Row[])
+      : (this.stmt(`${SELECT} ORDER BY c.created DESC`).all() as Row[]);
     return rows.map(fromRow);
   }
 
@@ -134,7 +149,7 @@ export class ContainerDb implements ContainerStore {
     put('restart_count', u.restartCount); put('netns_path', u.netnsPath);
     this.db.transaction(() => {
       if (cols.length > 0) {
-        const res = this.db.prepare(`UPDATE state SET ${cols.map(([c]) => `${c} = ?`).join(', ')} WHERE container_id = ?`)
+        const res = this.stmt(`UPDATE state SET ${cols.map(([c]) => `${c} = ?`).join(', ')} WHERE container_id = ?`)
           .run(...cols.map(([, v]) => v), id);
         if (res.changes === 0) throw new BerthError('not_found', `No such container: ${id}`);
       }
@@ -144,21 +159,21 @@ export class ContainerDb implements ContainerStore {
 
   /** The lifecycle row (manual stop, health) is made on first use: containers from before it have none. */
   private updateLifecycle(id: string, u: StateUpdate): void {
-    this.db.prepare('INSERT OR IGNORE INTO lifecycle (container_id) SELECT id FROM containers WHERE id = ?').run(id);
+    this.stmt('INSERT OR IGNORE INTO lifecycle (container_id) SELECT id FROM containers WHERE id = ?').run(id);
     if (u.manuallyStopped !== undefined) {
-      this.db.prepare('UPDATE lifecycle SET manually_stopped = ? WHERE container_id = ?').run(Number(u.manuallyStopped), id);
+      this.stmt('UPDATE lifecycle SET manually_stopped = ? WHERE container_id = ?').run(Number(u.manuallyStopped), id);
     }
     if (u.health !== undefined) {
-      this.db.prepare('UPDATE lifecycle SET health = ? WHERE container_id = ?').run(u.health ? JSON.stringify(u.health) : '', id);
+      this.stmt('UPDATE lifecycle SET health = ? WHERE container_id = ?').run(u.health ? JSON.stringify(u.health) : '', id);
     }
   }
 
   /** Replaces the stored spec (update of resources or restart policy). */
   updateSpec(id: string, spec: ContainerSpec): void {
-    const row = this.db.prepare('SELECT doc FROM containers WHERE id = ?').pluck().get(id) as string | undefined;
+    const row = this.stmt('SELECT doc FROM containers WHERE id = ?').pluck().get(id) as string | undefined;
     if (row === undefined) throw new BerthError('not_found', `No such container: ${id}`);
     const doc = { ...(JSON.parse(row) as Doc), spec };
-    this.db.prepare('UPDATE containers SET doc = ? WHERE id = ?').run(JSON.stringify(doc), id);
+    this.stmt('UPDATE containers SET doc = ? WHERE id = ?').run(JSON.stringify(doc), id);
   }
 
   /** Moves the name reservation; `already_exists` (Docker's message) when the new name is taken. */
@@ -166,7 +181,7 @@ export class ContainerDb implements ContainerStore {
     this.db.transaction(() => {
       const holder = this.nameHolder(name);
       if (holder) throw nameConflict(name, holder);
-      if (this.db.prepare('UPDATE names SET name = ? WHERE container_id = ?').run(name, id).changes === 0) {
+      if (this.stmt('UPDATE names SET name = ? WHERE container_id = ?').run(name, id).changes === 0) {
         throw new BerthError('not_found', `No such container: ${id}`);
       }
     })();
@@ -174,21 +189,21 @@ export class ContainerDb implements ContainerStore {
 
   /** Containers whose record still holds endpoints or published ports (a sandbox may be left to tear down). */
   withEndpoints(): string[] {
-    return this.db.prepare(`SELECT container_id FROM networks WHERE doc LIKE '%"endpoint":%' OR doc NOT LIKE '%"ports":[]%'`).pluck().all() as string[];
+    return this.stmt(`SELECT container_id FROM networks WHERE doc LIKE '%"endpoint":%' OR doc NOT LIKE '%"ports":[]%'`).pluck().all() as string[];
   }
 
   /** Replaces the container's networks and published ports (connect, disconnect, start, stop). */
   updateNetworks(id: string, n: ContainerNetworks): void {
     const doc = JSON.stringify({ networks: n.networks, ports: n.ports });
     this.db.transaction(() => {
-      if (this.db.prepare('UPDATE networks SET doc = ? WHERE container_id = ?').run(doc, id).changes > 0) return;
-      if (!this.db.prepare('SELECT 1 FROM containers WHERE id = ?').get(id)) throw new BerthError('not_found', `No such container: ${id}`);
-      this.db.prepare('INSERT INTO networks (container_id, doc) VALUES (?, ?)').run(id, doc);
+      if (this.stmt('UPDATE networks SET doc = ? WHERE container_id = ?').run(doc, id).changes > 0) return;
+      if (!this.stmt('SELECT 1 FROM containers WHERE id = ?').get(id)) throw new BerthError('not_found', `No such container: ${id}`);
+      this.stmt('INSERT INTO networks (container_id, doc) VALUES (?, ?)').run(id, doc);
     })();
   }
 
   delete(id: string): void {
-    this.db.prepare('DELETE FROM containers WHERE id = ?').run(id);
+    this.stmt('DELETE FROM containers WHERE id = ?').run(id);
   }
 
   close(): void {
