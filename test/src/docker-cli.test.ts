@@ -23,6 +23,30 @@ test('docker version and info show berth', async () => {
   assert.doesNotMatch(info.stderr, /error/i);
 });
 
+test('docker info names the OCI runtime containers really run with (crun here, through its cgroup v1 view)', async () => {
+  const info = await docker(s.socket, ['info', '--format', '{{json .Runtimes}}|{{.DefaultRuntime}}']);
+  assert.equal(info.code, 0, info.stderr);
+  const [runtimes, chosen] = info.stdout.trim().split('|') as [string, string];
+  const paths = JSON.parse(runtimes) as Record<string, { path: string }>;
+  assert.ok(paths[chosen]?.path, `the default runtime has a path: ${runtimes}`);
+  // setup-host installs crun, and crun works on cgroup-hybrid hosts through its v1 view: auto picks it.
+  assert.equal(chosen, 'crun');
+  const pull = await docker(s.socket, ['pull', '-q', s.busybox]);
+  assert.equal(pull.code, 0, pull.stderr);
+  const run = await docker(s.socket, ['run', '-d', '--network', 'none', s.busybox, 'sleep', '30']);
+  assert.equal(run.code, 0, run.stderr);
+  const id = run.stdout.trim();
+  try {
+    const inspect = await docker(s.socket, ['inspect', '-f', '{{.HostConfig.Runtime}}', id]);
+    assert.equal(inspect.stdout.trim(), chosen);
+    // The process runs in the v1 cgroups crun made for it (not merely somewhere).
+    const cgroups = await docker(s.socket, ['exec', id, 'cat', '/proc/1/cgroup']);
+    assert.match(cgroups.stdout, new RegExp(`memory:/.*${id}`));
+  } finally {
+    await docker(s.socket, ['rm', '-f', id]);
+  }
+});
+
 test('docker pull, images (all columns), run -d, ps -a, logs, stop, rm, rmi', async () => {
   const pull = await docker(s.socket, ['pull', s.busybox]);
   assert.equal(pull.code, 0, pull.stderr);

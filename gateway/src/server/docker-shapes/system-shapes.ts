@@ -41,6 +41,15 @@ export function systemVersion(engine: EngineIdentity, host: HostFacts): Record<s
   };
 }
 
+/** The runtime service's OCI runtimes: the one new containers get, and each one's binary. */
+export interface OciRuntimes {
+  default: string;
+  paths: Record<string, string>;
+}
+
+/** When the runtime service does not say (down, or older): Docker's own answer. */
+const DOCKER_RUNTIMES: OciRuntimes = { default: 'runc', paths: { runc: 'runc' } };
+
 export interface EngineCounts {
   containers: number;
   running: number;
@@ -65,7 +74,9 @@ export function hostWarnings(host: HostFacts): string[] {
  * `GET /info` (Docker's system.Info). Every field `docker info` reads is present, with Docker's
  * types, so a picky client never meets a null where it expects a list or object.
  */
-export function systemInfo(engine: EngineIdentity, host: HostFacts, counts: EngineCounts, warnings: string[]): Record<string, unknown> {
+export function systemInfo(
+  engine: EngineIdentity, host: HostFacts, counts: EngineCounts, warnings: string[], runtimes: OciRuntimes = DOCKER_RUNTIMES,
+): Record<string, unknown> {
   return {
     ID: engine.id,
     Containers: counts.containers,
@@ -124,8 +135,8 @@ export function systemInfo(engine: EngineIdentity, host: HostFacts, counts: Engi
     Labels: [],
     ExperimentalBuild: false,
     ServerVersion: engine.version,
-    Runtimes: { runc: { path: 'runc' } },
-    DefaultRuntime: 'runc',
+    Runtimes: Object.fromEntries(Object.entries(runtimes.paths).map(([name, p]) => [name, { path: p }])),
+    DefaultRuntime: runtimes.default,
     Swarm: {
       NodeID: '',
       NodeAddr: '',

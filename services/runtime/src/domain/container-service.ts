@@ -69,6 +69,11 @@ export class ContainerService {
     return listContainers(this.ctx, opts);
   }
 
+  /** The OCI runtime new containers get, and every runtime this service drives. */
+  runtimeInfo(): { ociRuntime: string; ociRuntimes: Record<string, string> } {
+    return { ociRuntime: this.ctx.runtime.name, ociRuntimes: Object.fromEntries(this.ctx.runtime.runtimes().map((r) => [r.name, r.binary])) };
+  }
+
   logs(ref: string, req: LogsRequest, signal?: AbortSignal): AsyncIterable<LogRecord> {
     return containerLogs(this.ctx, ref, req, signal);
   }

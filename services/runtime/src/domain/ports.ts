@@ -29,6 +29,8 @@ export interface OciRuntime {
   state(id: string): Promise<RuntimeState | undefined>;
   /** The runtime that made container `id` (this one, or the one chosen before a change of runtime). */
   forContainer(id: string): Promise<OciRuntime>;
+  /** Every runtime this service drives: the chosen one first (name, what runs). */
+  runtimes(): Array<{ name: string; binary: string }>;
 }
 
 export interface MonitorLaunch {

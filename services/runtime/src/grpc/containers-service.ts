@@ -42,6 +42,7 @@ export function containersHandlers(
       const c = containers.get(req.id);
       return { container: inspect(c) };
     },
+    getRuntimeInfo: async () => containers.runtimeInfo(),
     listContainers: async (req) => ({
       containers: containers.list({ all: req.all, limit: req.limit, filters: filtersFromProto(req.filters) }).map(containerToProto),
     }),

@@ -22,6 +22,10 @@ export class OciRuntimeCli implements OciRuntime {
     return this;
   }
 
+  runtimes(): Array<{ name: string; binary: string }> {
+    return [{ name: this.name, binary: this.binary }];
+  }
+
   private run(args: string[], okCodes?: number[]) {
     return runCommand(this.binary, ['--root', this.root, ...args], { timeoutMs: 30_000, ...(okCodes ? { okCodes } : {}) });
   }
@@ -107,6 +111,10 @@ export class RuntimeSet implements OciRuntime {
   get name(): string { return this.chosen.name; }
   get binary(): string { return this.chosen.binary; }
   get root(): string { return this.chosen.root; }
+
+  runtimes(): Array<{ name: string; binary: string }> {
+    return [this.chosen, ...this.earlier].map((r) => ({ name: r.name, binary: r.binary }));
+  }
 
   async forContainer(id: string): Promise<OciRuntime> {
     if (this.earlier.length === 0) return this.chosen;

@@ -323,6 +323,21 @@ export interface ListContainersResponse {
   containers: Container[];
 }
 
+export interface GetRuntimeInfoRequest {
+}
+
+export interface GetRuntimeInfoResponse {
+  /** what new containers are made with: "crun" or "runc" */
+  ociRuntime: string;
+  /** name -> binary, for every runtime this service drives */
+  ociRuntimes: { [key: string]: string };
+}
+
+export interface GetRuntimeInfoResponse_OciRuntimesEntry {
+  key: string;
+  value: string;
+}
+
 export interface ContainerLogsRequest {
   id: string;
   follow: boolean;
@@ -3320,6 +3335,131 @@ export const ListContainersResponse: MessageFns<ListContainersResponse> = {
           }
 
           message.containers.push(Container.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseGetRuntimeInfoRequest(): GetRuntimeInfoRequest {
+  return {};
+}
+
+export const GetRuntimeInfoRequest: MessageFns<GetRuntimeInfoRequest> = {
+  encode(_: GetRuntimeInfoRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetRuntimeInfoRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetRuntimeInfoRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseGetRuntimeInfoResponse(): GetRuntimeInfoResponse {
+  return { ociRuntime: "", ociRuntimes: {} };
+}
+
+export const GetRuntimeInfoResponse: MessageFns<GetRuntimeInfoResponse> = {
+  encode(message: GetRuntimeInfoResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ociRuntime !== "") {
+      writer.uint32(10).string(message.ociRuntime);
+    }
+    Object.entries(message.ociRuntimes).forEach(([key, value]) => {
+      GetRuntimeInfoResponse_OciRuntimesEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetRuntimeInfoResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetRuntimeInfoResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.ociRuntime = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          const entry2 = GetRuntimeInfoResponse_OciRuntimesEntry.decode(reader, reader.uint32());
+          if (entry2.value !== undefined) {
+            message.ociRuntimes[entry2.key] = entry2.value;
+          }
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+};
+
+function createBaseGetRuntimeInfoResponse_OciRuntimesEntry(): GetRuntimeInfoResponse_OciRuntimesEntry {
+  return { key: "", value: "" };
+}
+
+export const GetRuntimeInfoResponse_OciRuntimesEntry: MessageFns<GetRuntimeInfoResponse_OciRuntimesEntry> = {
+  encode(message: GetRuntimeInfoResponse_OciRuntimesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetRuntimeInfoResponse_OciRuntimesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetRuntimeInfoResponse_OciRuntimesEntry();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.key = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.value = reader.string();
           continue;
         }
       }
@@ -7618,6 +7758,16 @@ export const ContainersService = {
     responseSerialize: (value: ListContainersResponse) => Buffer.from(ListContainersResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer) => ListContainersResponse.decode(value),
   },
+  /** What this service runs containers with (for `docker info`). */
+  getRuntimeInfo: {
+    path: "/berth.runtime.v1.Containers/GetRuntimeInfo",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: GetRuntimeInfoRequest) => Buffer.from(GetRuntimeInfoRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => GetRuntimeInfoRequest.decode(value),
+    responseSerialize: (value: GetRuntimeInfoResponse) => Buffer.from(GetRuntimeInfoResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => GetRuntimeInfoResponse.decode(value),
+  },
   containerLogs: {
     path: "/berth.runtime.v1.Containers/ContainerLogs",
     requestStream: false,
@@ -7850,6 +8000,8 @@ export interface ContainersServer extends UntypedServiceImplementation {
   removeContainer: handleUnaryCall<RemoveContainerRequest, RemoveContainerResponse>;
   getContainer: handleUnaryCall<GetContainerRequest, GetContainerResponse>;
   listContainers: handleUnaryCall<ListContainersRequest, ListContainersResponse>;
+  /** What this service runs containers with (for `docker info`). */
+  getRuntimeInfo: handleUnaryCall<GetRuntimeInfoRequest, GetRuntimeInfoResponse>;
   containerLogs: handleServerStreamingCall<ContainerLogsRequest, LogEntry>;
   pauseContainer: handleUnaryCall<PauseContainerRequest, PauseContainerResponse>;
   unpauseContainer: handleUnaryCall<UnpauseContainerRequest, UnpauseContainerResponse>;
@@ -8039,6 +8191,22 @@ export interface ContainersClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListContainersResponse) => void,
+  ): ClientUnaryCall;
+  /** What this service runs containers with (for `docker info`). */
+  getRuntimeInfo(
+    request: GetRuntimeInfoRequest,
+    callback: (error: ServiceError | null, response: GetRuntimeInfoResponse) => void,
+  ): ClientUnaryCall;
+  getRuntimeInfo(
+    request: GetRuntimeInfoRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetRuntimeInfoResponse) => void,
+  ): ClientUnaryCall;
+  getRuntimeInfo(
+    request: GetRuntimeInfoRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetRuntimeInfoResponse) => void,
   ): ClientUnaryCall;
   containerLogs(request: ContainerLogsRequest, options?: Partial<CallOptions>): ClientReadableStream<LogEntry>;
   containerLogs(
