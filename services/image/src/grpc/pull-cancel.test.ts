@@ -21,7 +21,8 @@ function pausingRegistry(inner: RegistryClient) {
         sent += chunk.data.length;
         if (!held && sent >= 1 << 20 && offset === 0) {
           held = true;
-          await Promise.race([gate, new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason), { once: true }))]);
+          // The cancel may come before the hold (the first MiB can arrive in one piece).
+          await Promise.race([gate, new Promise((_, reject) => (signal?.aborted ? reject(signal.reason) : signal?.addEventListener('abort', () => reject(signal.reason), { once: true })))]);
         }
       }
     },

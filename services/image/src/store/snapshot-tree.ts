@@ -1,5 +1,5 @@
-import type { Stats } from 'node:fs';
-import { lstat, mkdir, chmod } from 'node:fs/promises';
+import { chmodSync, lstatSync, mkdirSync, type Stats } from 'node:fs';
+import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { invalidArgument } from '@berth/kit/errors';
 
@@ -34,6 +34,16 @@ export async function lstatOrUndefined(p: string): Promise<Stats | undefined> {
   }
 }
 
+/** lstatOrUndefined, synchronously (no exception is made for a missing path). */
+export function lstatOrUndefinedSync(p: string): Stats | undefined {
+  try {
+    return lstatSync(p, { throwIfNoEntry: false });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw err;
+  }
+}
+
 /** A char device 0/0: the overlay form of a whiteout. */
 export function isWhiteout(st: Stats): boolean {
   return st.isCharacterDevice() && st.rdev === 0;
@@ -43,6 +53,8 @@ export function isWhiteout(st: Stats): boolean {
  * A snapshot directory walked component by component with lstat, so no symlink, whether planted
  * by an earlier entry of the same layer or present from the start, ever redirects a path. Real
  * directories already checked are remembered until something under them is replaced.
+ * Synchronous: it serves the layer applier, which runs on an unpack worker's own thread (see
+ * layer-applier.ts).
  */
 export class SnapshotTree {
   private readonly knownDirs = new Set<string>(['']);
@@ -54,16 +66,16 @@ export class SnapshotTree {
   }
 
   /** Makes every component a real directory inside the root (creating missing ones 0755). */
-  async ensureDir(parts: readonly string[]): Promise<string> {
+  ensureDir(parts: readonly string[]): string {
     let rel = '';
     for (const c of parts) {
       rel = rel === '' ? c : `${rel}/${c}`;
       if (this.knownDirs.has(rel)) continue;
       const p = path.join(this.root, rel);
-      const st = await lstatOrUndefined(p);
+      const st = lstatOrUndefinedSync(p);
       if (st === undefined) {
-        await mkdir(p);
-        await chmod(p, 0o755);
+        mkdirSync(p);
+        chmodSync(p, 0o755);
       } else if (st.isSymbolicLink()) {
         throw invalidArgument(`path ${JSON.stringify(parts.join('/'))} goes through the symlink ${JSON.stringify(rel)}`);
       } else if (!st.isDirectory()) {
@@ -78,11 +90,11 @@ export class SnapshotTree {
    * The lstat of `parts` if it exists in this tree, without creating anything. A symlink among
    * the parents is refused; a missing or non-directory parent means "not here".
    */
-  async lookup(parts: readonly string[]): Promise<{ path: string; stat: Stats } | undefined> {
+  lookup(parts: readonly string[]): { path: string; stat: Stats } | undefined {
     let dir = this.root;
     for (const [i, c] of parts.entries()) {
       const p = path.join(dir, c);
-      const st = await lstatOrUndefined(p);
+      const st = lstatOrUndefinedSync(p);
       if (st === undefined) return undefined;
       if (i === parts.length - 1) return { path: p, stat: st };
       if (st.isSymbolicLink()) {
@@ -91,7 +103,7 @@ export class SnapshotTree {
       if (!st.isDirectory()) return undefined;
       dir = p;
     }
-    return { path: this.root, stat: await lstat(this.root) };
+    return { path: this.root, stat: lstatSync(this.root) };
   }
 
   /** Forgets `rel` and everything under it (it was removed or replaced). */

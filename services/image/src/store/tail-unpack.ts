@@ -86,7 +86,10 @@ export class TailUnpack implements UnpackJob {
   }
 }
 
-/** Unpacks on this thread (tests, or hosts where a worker is not wanted). */
+/**
+ * Unpacks on this thread (tests, or hosts where a worker is not wanted); the applier's
+ * filesystem calls are synchronous (layer-applier.ts), so they block this thread.
+ */
 export class InThreadLayerUnpacker implements LayerUnpacker {
   constructor(private readonly options: TailUnpackOptions) {}
 

@@ -1,3 +1,4 @@
+import { writeSync, writevSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { BerthError } from '@berth/kit/errors';
 
@@ -20,6 +21,18 @@ export async function writeFully(fh: FileHandle, chunks: Uint8Array[]): Promise<
   }
 }
 
+/** writeFully, synchronously, on a file descriptor. */
+export function writeFullySync(fd: number, chunks: Uint8Array[]): void {
+  let rest = chunks.filter((c) => c.length > 0);
+  while (rest.length > 0) {
+    const want = rest.reduce((n, c) => n + c.length, 0);
+    const bytesWritten = rest.length === 1 ? writeSync(fd, rest[0]!) : writevSync(fd, rest);
+    if (bytesWritten === want) return;
+    if (bytesWritten <= 0) throw new BerthError('resource_exhausted', 'write made no progress (disk full?)');
+    rest = skip(rest, bytesWritten);
+  }
+}
+
 function skip(chunks: Uint8Array[], n: number): Uint8Array[] {
   const out: Uint8Array[] = [];
   let left = n;
@@ -34,8 +47,11 @@ function skip(chunks: Uint8Array[], n: number): Uint8Array[] {
   return out;
 }
 
-/** Writes an entry body, gathered into WRITE_BATCH-sized writev calls. */
-export async function writeBody(fh: FileHandle, body: AsyncIterable<unknown>): Promise<number> {
+/**
+ * Writes an entry body, gathered into WRITE_BATCH-sized writev calls, synchronously (the layer
+ * applier's thread is an unpack worker's own: see layer-applier.ts).
+ */
+export async function writeBody(fd: number, body: AsyncIterable<unknown>): Promise<number> {
   let pending: Uint8Array[] = [];
   let size = 0;
   let total = 0;
@@ -45,12 +61,12 @@ export async function writeBody(fh: FileHandle, body: AsyncIterable<unknown>): P
     size += c.length;
     total += c.length;
     if (size >= WRITE_BATCH) {
-      await writeFully(fh, pending);
+      writeFullySync(fd, pending);
       pending = [];
       size = 0;
     }
   }
-  await writeFully(fh, pending);
+  writeFullySync(fd, pending);
   return total;
 }
 
