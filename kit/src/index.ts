@@ -19,3 +19,4 @@ export * from './service-main.js';
 export * from './metrics.js';
 export * from './metrics-server.js';
 export { protoRoot, protoFiles } from './reflection.js';
+export * from './platform.js';

@@ -1,4 +1,4 @@
-import { BerthError, invalidArgument } from '@berth/kit';
+import { BerthError, goArch, invalidArgument } from '@berth/kit';
 import type { CopyInstruction, Dockerfile, FromInstruction, Instruction, Stage } from './dockerfile/instructions.js';
 import { processWord, processWords } from './dockerfile/shell-lex.js';
 import type { BuildBackend, BuiltImage, HistoryStep } from './build-backend.js';
@@ -36,8 +36,7 @@ const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 
 /** platform → Docker's automatic platform ARGs (TARGETOS, TARGETARCH … BUILDPLATFORM …). */
 function platformArgs(platform: string): Map<string, string> {
-  const archOf: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm' };
-  const host = { os: 'linux', arch: archOf[process.arch] ?? process.arch, variant: '' };
+  const host = { os: 'linux', arch: goArch(), variant: '' };
   const [os = host.os, arch = host.arch, variant = ''] = platform ? platform.split('/') : [];
   const target = { os, arch, variant };
   const m = new Map<string, string>();

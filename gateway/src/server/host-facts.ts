@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import { goArch } from '@berth/kit';
 
 /** What `/info` and `/version` say about the host, probed once at startup (the host does not change under us). */
 export interface HostFacts {
@@ -24,7 +25,6 @@ export interface HostFacts {
   ipv4Forwarding: boolean;
 }
 
-const GO_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
 
 function readText(path: string): string {
   try {
@@ -51,7 +51,7 @@ export function probeHost(cgroupRoot = '/sys/fs/cgroup'): HostFacts {
     kernelVersion: os.release(),
     operatingSystem: release.pretty,
     osVersion: release.version,
-    arch: GO_ARCH[process.arch] ?? process.arch,
+    arch: goArch(),
     machine: os.machine(),
     ncpu: os.availableParallelism(),
     memTotal: os.totalmem(),

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { goArch } from '@berth/kit';
 import type { Command } from '../command.js';
 import { CLI_VERSION } from '../cli-version.js';
 
@@ -29,7 +30,7 @@ export const versionCommand: Command<VersionOptions> = {
         row('Version', CLI_VERSION) +
         row('API version', '1.45') +
         row('Node version', process.version) +
-        row('OS/Arch', `${os.platform()}/${process.arch === 'x64' ? 'amd64' : process.arch}`) +
+        row('OS/Arch', `${os.platform()}/${goArch()}`) +
         '\n',
     );
     const v = await client.json<ServerVersion>('GET', '/version');

@@ -4,7 +4,7 @@ import type { ImageContext } from './context.js';
 import { viewOf } from './lookup.js';
 import { heldIndexContent } from './index-content.js';
 import { chainIds, isIndexMediaType, MediaTypes, parseImageConfig, parseIndex, parseManifest, sha256 } from './manifest.js';
-import { formatPlatform, hostPlatform, samePlatform } from './platform.js';
+import { formatPlatform, hostPlatform, samePlatform } from '@berth/kit';
 import { pullLayers } from './pull-layers.js';
 import { canonicalString, familiarString, parseReference, withDefaultTag, type Reference } from './reference.js';
 import type { Descriptor, ImageRecord, ImageView, IndexRecord } from './types.js';

@@ -1,4 +1,4 @@
-import { BerthError, invalidArgument } from '@berth/kit';
+import { BerthError, goArch, invalidArgument } from '@berth/kit';
 import type { ImageContext } from './context.js';
 import { applyOverrides, historyEntry, type ConfigOverrides, type HistoryStep } from './image-config-overrides.js';
 import { viewOf } from './lookup.js';
@@ -20,7 +20,6 @@ export interface ChildImageRequest {
   platform?: Platform;
 }
 
-const HOST_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', s390x: 's390x', ppc64: 'ppc64le' };
 
 /** repo[:tag] names for a new image, checked before any work is done (tag "latest" by default). */
 export function parseTags(tags: readonly string[]): Reference[] {
@@ -103,7 +102,7 @@ function childConfig(req: ChildImageRequest, diffIds: string[]): Buffer {
   const base: Record<string, unknown> = req.parent
     ? (JSON.parse(req.parent.config.toString('utf8')) as Record<string, unknown>)
     : {
-        architecture: req.platform?.architecture || HOST_ARCH[process.arch] || process.arch,
+        architecture: req.platform?.architecture || goArch(),
         os: req.platform?.os || 'linux',
         ...(req.platform?.variant && { variant: req.platform.variant }),
       };

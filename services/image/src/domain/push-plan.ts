@@ -1,6 +1,6 @@
 import { BerthError, notFound } from '@berth/kit';
 import { isIndexMediaType, parseImageConfig, parseIndex, readManifestDescriptors, type IndexEntry } from './manifest.js';
-import { formatPlatform, samePlatform } from './platform.js';
+import { formatPlatform, samePlatform } from '@berth/kit';
 import type { PushRegistryDeps } from './push-registry.js';
 import type { Descriptor, ImageRecord, Platform } from './types.js';
 
