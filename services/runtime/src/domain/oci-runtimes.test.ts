@@ -80,6 +80,14 @@ for (const runtime of ['runc', 'crun']) {
       assert.deepEqual(await readdir(path.join(h.config.runRoot, 'runtime', runtime)), []);
     });
 
+    it('fails a start whose cgroup cannot be set up, and leaves no cgroup behind', async () => {
+      const id = await h.create({ cmd: ['true'], resources: { cpusetCpus: '999' } }); // no such CPU here
+      await assert.rejects(h.client.startContainer({ id }), (err: Error) => /cpuset/i.test(err.message));
+      assert.equal(await exists(path.join(h.config.runRoot, 'runtime', runtime, id)), false);
+      assert.deepEqual(await cgroupsLeft(id), []);
+      await h.client.removeContainer({ id, force: true, removeVolumes: false });
+    });
+
     it('fails a command that does not exist with 127 and leaves nothing in the runtime', async () => {
       const id = await h.create({ cmd: ['/no/such/binary'] });
       await assert.rejects(h.client.startContainer({ id }), (err: Error) => /no such file/i.test(err.message));

@@ -1,6 +1,7 @@
 import { isRunning, Status, type Container } from './container.js';
 import { cgroupsPath, mustGet, publish, setState, type RuntimeContext } from './context.js';
 import { writeBfqWeight } from '../oci/resources.js';
+import { removeCgroupDirs } from '../oci/crun-state.js';
 import { prepareBundle, releaseResources } from './bundle.js';
 import { StartFailure } from '../oci/create-failure.js';
 import { BerthError } from '@berth/kit';
@@ -65,6 +66,9 @@ export async function startLocked(ctx: RuntimeContext, c: Container): Promise<Co
     return started;
   } catch (err) {
     await releaseResources(ctx, c).catch((e: unknown) => ctx.logger.warn({ err: e, id: c.id }, 'cleanup after a failed start'));
+    // A runtime whose create failed half way may leave the container's cgroup behind (crun 1.8 does).
+    const left = await removeCgroupDirs(cgroupsPath(ctx, c.id));
+    if (left.length) ctx.logger.warn({ id: c.id, left }, 'cgroups of a failed start still hold processes');
     await ctx.monitor.reset(c.id).catch(() => undefined); // best effort: a fresh start resets again
     const exitCode = err instanceof StartFailure ? err.exitCode : 128;
     ctx.db.updateState(c.id, { error: (err as Error).message, exitCode, pid: 0, monitorPid: 0 });

@@ -42,6 +42,7 @@ interface CrunStatus {
 }
 
 let hierarchies: Promise<string[]> | undefined;
+let allHierarchies: Promise<string[]> | undefined;
 
 /**
  * The cgroup hierarchies crun puts a container in: the v2 root on a unified host, else every v1
@@ -56,6 +57,28 @@ function cgroupHierarchies(): Promise<string[]> {
     return entries.filter((e) => e.isDirectory() && e.name !== 'unified').map((e) => path.join(CGROUP_ROOT, e.name));
   })();
   return hierarchies;
+}
+
+/**
+ * Removes what is left of a container's cgroup (`cgroupsPath`) after its runtime failed to create
+ * it: crun 1.8 leaves the directories it made when a write fails (`--cpuset-cpus 7` on a 2-CPU
+ * host: "writing file `cpuset.cpus`: Numerical result out of range"). Every hierarchy, the v2
+ * mount of a hybrid host too (runc uses it); a directory that is gone is fine, one that still
+ * holds processes (EBUSY) is left and named in the result.
+ */
+export async function removeCgroupDirs(cgroupsPath: string): Promise<string[]> {
+  if (!cgroupsPath || cgroupsPath.split('/').includes('..')) return [];
+  allHierarchies ??= (async () => {
+    const root = await statfs(CGROUP_ROOT).catch(() => undefined);
+    if (root?.type === CGROUP2_SUPER_MAGIC) return [CGROUP_ROOT];
+    const entries = await readdir(CGROUP_ROOT, { withFileTypes: true }).catch(() => []);
+    return entries.filter((e) => e.isDirectory()).map((e) => path.join(CGROUP_ROOT, e.name));
+  })();
+  const left = await Promise.all((await allHierarchies).map(async (h) => {
+    const dir = path.join(h, cgroupsPath);
+    return rmdir(dir).then(() => undefined, (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : dir));
+  }));
+  return left.filter((d): d is string => d !== undefined);
 }
 
 /**
