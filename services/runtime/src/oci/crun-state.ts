@@ -4,8 +4,8 @@ import path from 'node:path';
 import { BerthError } from '@berth/kit';
 import { processStartTime } from './runc-state.js';
 
-const CGROUP_ROOT = '/sys/fs/cgroup';
-const CGROUP2_SUPER_MAGIC = 0x63677270;
+export const CGROUP_ROOT = '/sys/fs/cgroup';
+export const CGROUP2_SUPER_MAGIC = 0x63677270;
 
 /**
  * What `crun start` does, done here to spare a crun process at every start: a created
@@ -42,19 +42,19 @@ interface CrunStatus {
 }
 
 let hierarchies: Promise<string[]> | undefined;
-let allHierarchies: Promise<string[]> | undefined;
 
 /**
- * The cgroup hierarchies crun puts a container in: the v2 root on a unified host, else every v1
- * hierarchy under /sys/fs/cgroup (crun sees no `unified` through the v1 view, and ignores it).
- * Co-mounted controllers appear once (their symlinks are skipped).
+ * The directories a container's cgroup path lives under: the v2 root on a unified host, else
+ * every hierarchy under /sys/fs/cgroup (v1 controllers, and the v2 mount of a hybrid host, which
+ * runc uses and crun's v1 view does not: an rmdir there finds nothing). Co-mounted controllers
+ * appear once (their symlinks are skipped).
  */
 function cgroupHierarchies(): Promise<string[]> {
   hierarchies ??= (async () => {
     const root = await statfs(CGROUP_ROOT).catch(() => undefined);
     if (root?.type === CGROUP2_SUPER_MAGIC) return [CGROUP_ROOT];
     const entries = await readdir(CGROUP_ROOT, { withFileTypes: true }).catch(() => []);
-    return entries.filter((e) => e.isDirectory() && e.name !== 'unified').map((e) => path.join(CGROUP_ROOT, e.name));
+    return entries.filter((e) => e.isDirectory()).map((e) => path.join(CGROUP_ROOT, e.name));
   })();
   return hierarchies;
 }
@@ -68,13 +68,7 @@ function cgroupHierarchies(): Promise<string[]> {
  */
 export async function removeCgroupDirs(cgroupsPath: string): Promise<string[]> {
   if (!cgroupsPath || cgroupsPath.split('/').includes('..')) return [];
-  allHierarchies ??= (async () => {
-    const root = await statfs(CGROUP_ROOT).catch(() => undefined);
-    if (root?.type === CGROUP2_SUPER_MAGIC) return [CGROUP_ROOT];
-    const entries = await readdir(CGROUP_ROOT, { withFileTypes: true }).catch(() => []);
-    return entries.filter((e) => e.isDirectory()).map((e) => path.join(CGROUP_ROOT, e.name));
-  })();
-  const left = await Promise.all((await allHierarchies).map(async (h) => {
+  const left = await Promise.all((await cgroupHierarchies()).map(async (h) => {
     const dir = path.join(h, cgroupsPath);
     return rmdir(dir).then(() => undefined, (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : dir));
   }));

@@ -1,5 +1,6 @@
 import { readFile, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { CGROUP2_SUPER_MAGIC, CGROUP_ROOT } from './crun-state.js';
 
 /**
  * crun 1.8 refuses cgroup "hybrid" hosts (v1 controllers, plus a cgroup2 mount at
@@ -13,8 +14,7 @@ import path from 'node:path';
  * The containers live in the same v1 cgroups (cgroupsPath under each controller) as runc's would.
  */
 
-const UNIFIED = '/sys/fs/cgroup/unified';
-const CGROUP2_SUPER_MAGIC = 0x63677270;
+const UNIFIED = path.join(CGROUP_ROOT, 'unified');
 const TMPFS_MAGIC = 0x01021994;
 
 /** unshare(2), mount(2), umount2(2) by Node's process.arch. */
@@ -31,7 +31,7 @@ const MNT_DETACH = 2;
 
 /** Whether this host is cgroup-hybrid with a controller on its v2 mount: crun's refusal case. */
 export async function hybridWithV2Controllers(): Promise<boolean> {
-  const [root, unified] = await Promise.all(['/sys/fs/cgroup', UNIFIED].map((p) => statfs(p).catch(() => undefined)));
+  const [root, unified] = await Promise.all([CGROUP_ROOT, UNIFIED].map((p) => statfs(p).catch(() => undefined)));
   if (root?.type !== TMPFS_MAGIC || unified?.type !== CGROUP2_SUPER_MAGIC) return false;
   const controllers = await readFile(path.join(UNIFIED, 'cgroup.controllers'), 'utf8').catch(() => '');
   return controllers.trim() !== '';
