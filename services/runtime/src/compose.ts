@@ -18,7 +18,8 @@ import { CgroupFsStats } from './oci/cgroup-stats.js';
 import { ConmonMonitor } from './oci/conmon.js';
 import { ExitWatcher } from './oci/exit-watcher.js';
 import { CommandRootfsMounter } from './oci/rootfs-mounter.js';
-import { MountSyscalls } from './oci/mount-syscalls.js';
+import { PerlHelper } from './oci/perl-helper.js';
+import { AttachHub } from './oci/attach-relay.js';
 import { OciRuntimeCli, RuntimeSet } from './oci/runc.js';
 import { earlierRuntimes, findBinary, probeRuntime } from './oci/runtime-probe.js';
 import { loadDefaultSeccomp } from './oci/seccomp.js';
@@ -67,7 +68,8 @@ export async function compose(config: BerthConfig, deps: ComposeDeps): Promise<C
   const probed = await probeRuntime(config.runtime.ociRuntime, cgroupParent, logger, probeOptions);
   await mkdir(paths.runtimeRoot(probed.name), { recursive: true, mode: 0o711 });
   const runtime = new RuntimeSet(new OciRuntimeCli(probed.name, probed.binary, paths.runtimeRoot(probed.name)), await earlierRuntimes((n) => paths.runtimeRoot(n), probed.name, probeOptions, logger));
-  const mountSyscalls = new MountSyscalls(perl);
+  const helper = new PerlHelper(perl);
+  const hub = new AttachHub(paths.attachHub, helper);
   const seccomp = await loadDefaultSeccomp();
   if (!seccomp) logger.warn('no seccomp profile at /usr/share/containers/seccomp.json: containers run without one');
   let initBinary: string | undefined;
@@ -75,8 +77,8 @@ export async function compose(config: BerthConfig, deps: ComposeDeps): Promise<C
   const db = new ContainerDb(paths.db);
   const volumes = new VolumeDb(paths.db);
   const parts: Omit<RuntimeContext, 'health'> = {
-    db, volumes, images: deps.images, runtime, rootfs: new CommandRootfsMounter(mountSyscalls), cgroups: new CgroupFsStats(),
-    monitor: new ConmonMonitor({ binary: conmon, runtime, paths, perl }),
+    db, volumes, images: deps.images, runtime, rootfs: new CommandRootfsMounter(helper), cgroups: new CgroupFsStats(),
+    monitor: new ConmonMonitor({ binary: conmon, runtime, paths, hub, helper }),
     events: deps.events, logger, paths, cgroupParent, defaultStopTimeoutSeconds: config.runtime.stopTimeoutSeconds,
     logMaxBytes: config.runtime.logMaxBytes, logMaxFiles: config.runtime.logMaxFiles, hostLimits: await hostHardLimits(), hostCaps: await hostCapabilities(),
     seccompNativeOnly: config.runtime.seccompArches !== 'all', blkioBfqOnly: await blkioBfqOnly(),
@@ -102,7 +104,8 @@ export async function compose(config: BerthConfig, deps: ComposeDeps): Promise<C
     ctx,
     close: () => {
       watcher.close();
-      mountSyscalls.close();
+      hub.close();
+      helper.close();
       rotator.close();
       ctx.health.close();
       ctx.restarts.close();

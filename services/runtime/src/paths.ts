@@ -9,7 +9,7 @@ import path from 'node:path';
  * socket in the bundle, as podman's userdata dir.
  *
  * Volatile, `<runRoot>/runtime/` (gone with a reboot, like the containers themselves): `runc/` or
- * `crun/` (the OCI runtime's --root) and `crun-v1-view` (see oci/crun-v1-view.ts), `exits/` (conmon's exit files), `sockets/` (conmon's --socket-dir-path) and
+ * `crun/` (the OCI runtime's --root), `crun-v1-view` (see oci/crun-v1-view.ts), `attach.sock` (the attach relays' hub, oci/attach-relay.ts), `exits/` (conmon's exit files), `sockets/` (conmon's --socket-dir-path) and
  * `containers/<id>/` (pid files, the runtime's log, `execs/<exec id>/`). Named volumes live in
  * `<stateRoot>/runtime/volumes/<name>/_data` (Docker's local driver layout).
  */
@@ -27,6 +27,7 @@ export class RuntimePaths {
   runtimeRoot(name: string): string { return path.join(this.run, name); }
   get exitDir(): string { return path.join(this.run, 'exits'); }
   get socketDir(): string { return path.join(this.run, 'sockets'); }
+  get attachHub(): string { return path.join(this.run, 'attach.sock'); }
 
   bundle(id: string): string { return path.join(this.state, 'containers', id); }
   rootfs(id: string): string { return path.join(this.bundle(id), 'rootfs'); }

@@ -4,7 +4,6 @@ import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { DEFAULT_PATH } from '@berth/kit';
 import type { ExecHandle, ExecLaunch, StdioSession } from '../domain/ports.js';
-import { AttachRelay } from './attach-relay.js';
 import type { ConmonOptions } from './conmon.js';
 import { attachId } from './conmon.js';
 import { execFailure } from './create-failure.js';
@@ -54,7 +53,7 @@ export async function launchExec(o: ConmonOptions, l: ExecLaunch): Promise<ExecH
       start.write('0'); // conmon's first read, before it sets anything up
       const ready = await new JsonLines((child.stdio as unknown as Readable[])[4]!).next();
       if (!ready) throw await execFailure(await sync.next(), path.join(dir, 'runtime.log'));
-      io = AttachRelay.open(o.paths.attachSocket(uuid));
+      io = o.hub.open(o.paths.attachSocket(uuid));
       await io.connected;
       start.end('1'); // now the runtime may start the process
     }

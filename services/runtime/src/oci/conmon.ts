@@ -4,17 +4,20 @@ import path from 'node:path';
 import { BerthError, spawnDetached } from '@berth/kit';
 import type { ContainerMonitor, ExecHandle, ExecLaunch, MonitorHandle, MonitorLaunch, OciRuntime, StdioSession } from '../domain/ports.js';
 import type { RuntimePaths } from '../paths.js';
-import { AttachRelay } from './attach-relay.js';
+import type { AttachHub } from './attach-relay.js';
 import { launchExec } from './conmon-exec.js';
 import { createFailure } from './create-failure.js';
 import { CtlMessage, writeCtl } from './ctl-fifo.js';
+import type { PerlHelper } from './perl-helper.js';
 
 export interface ConmonOptions {
   binary: string;
   runtime: OciRuntime;
   paths: RuntimePaths;
-  /** The relay for attach sockets (perl). */
-  perl: string;
+  /** Attach sessions (relays forked by the helper). */
+  hub: AttachHub;
+  /** Starts conmon without forking this service, when it can. */
+  helper?: PerlHelper;
   createTimeoutMs?: number;
 }
 
@@ -47,7 +50,8 @@ export class ConmonMonitor implements ContainerMonitor {
     // leave it open. Docker closes it only for StdinOnce containers without a TTY, when the
     // attached client's input ends; a TTY's stdin stays open (detach and attach again).
     if (l.openStdin) args.push('-i', ...(l.stdinOnce && !l.tty ? [] : ['--leave-stdin-open']));
-    const monitorPid = await spawnDetached(this.opts.binary, args, { cwd: l.bundle });
+    const helper = this.opts.helper;
+    const monitorPid = helper?.available ? await helper.spawnDetached(this.opts.binary, args, { cwd: l.bundle }) : await spawnDetached(this.opts.binary, args, { cwd: l.bundle });
     await writeFile(paths.monitorPidFile(l.id), `${monitorPid}\n`);
     return this.waitForCreate(l, monitorPid);
   }
@@ -84,7 +88,7 @@ export class ConmonMonitor implements ContainerMonitor {
   }
 
   attach(id: string, early = false): StdioSession {
-    return AttachRelay.open(this.opts.paths.attachSocket(attachId(id)), this.opts.perl, early);
+    return this.opts.hub.open(this.opts.paths.attachSocket(attachId(id)), early);
   }
 
   resize(id: string, height: number, width: number): Promise<void> {

@@ -2,7 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { BerthError, errorKind, runCommand } from '@berth/kit';
 import type { MountSpec } from '../domain/container.js';
 import type { RootfsMounter } from '../domain/ports.js';
-import { MNT_DETACH, overlayData, type MountSyscalls } from './mount-syscalls.js';
+import { MNT_DETACH, overlayData, type PerlHelper } from './perl-helper.js';
 
 /** Mount points of this mount namespace (field 5 of /proc/self/mountinfo, octal escapes decoded). */
 export async function mountPoints(): Promise<string[]> {
@@ -16,7 +16,7 @@ export async function mountPoints(): Promise<string[]> {
  * helper fails at, so errors read as before — with mount(8) and umount(8).
  */
 export class CommandRootfsMounter implements RootfsMounter {
-  constructor(private readonly syscalls?: MountSyscalls) {}
+  constructor(private readonly syscalls?: PerlHelper) {}
 
   async mount(mounts: MountSpec[], target: string): Promise<void> {
     if (mounts.length !== 1) throw new BerthError('internal', `expected one rootfs mount, got ${mounts.length}`);

@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { MountSyscalls, overlayData } from './mount-syscalls.js';
+import { PerlHelper, overlayData } from './perl-helper.js';
 import { CommandRootfsMounter, mountPoints } from './rootfs-mounter.js';
 
 const root = process.getuid?.() === 0;
 
-describe('mount syscalls helper', () => {
+describe('perl helper', () => {
   it('takes only plain overlay data', () => {
     assert.equal(overlayData('overlay', ['lowerdir=/a:/b', 'upperdir=/u', 'workdir=/w']), 'lowerdir=/a:/b,upperdir=/u,workdir=/w');
     assert.equal(overlayData('overlay', ['lowerdir=/a', 'ro']), undefined);
@@ -18,7 +18,7 @@ describe('mount syscalls helper', () => {
 
   it('mounts and unmounts an overlay, reports errors, and falls back after close', { skip: !root && 'needs root' }, async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'berth-mount-'));
-    const syscalls = new MountSyscalls();
+    const syscalls = new PerlHelper();
     try {
       for (const d of ['l', 'u', 'w', 'm']) await mkdir(path.join(dir, d));
       await writeFile(path.join(dir, 'l', 'f'), 'lower');
