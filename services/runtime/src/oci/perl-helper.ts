@@ -29,6 +29,7 @@ import { BerthError, DEFAULT_PATH } from '@berth/kit';
  */
 const HELPER = String.raw`
 my ($SYS_MOUNT, $SYS_UMOUNT2, $SYS_SETSID) = @ARGV;
+my $what = ''; # the step that failed, when there is more than one
 $SIG{CHLD} = sub { local ($!, $?); 1 while waitpid(-1, 1) > 0 };
 sub put { my ($fh, $d) = @_; while (length $d) { my $n = syswrite($fh, $d); if (!defined $n) { next if $! == 4; CORE::exit(0) } substr($d, 0, $n, '') } }
 sub addr { my $p = shift; if (length($p) > 107) { $! = 36; return } pack('S a108', 1, $p) }
@@ -43,20 +44,22 @@ sub spawn {
   if ($pid == 0) {
     $SIG{CHLD} = 'DEFAULT';
     close $rd;
-    if (syscall($SYS_SETSID + 0) >= 0 && chdir($cwd) && null_stdio()) {
+    my $step = 'setsid';
+    if (syscall($SYS_SETSID + 0) >= 0 && ($step = "chdir $cwd") && chdir($cwd) && ($step = 'stdio') && null_stdio()) {
       %ENV = map { split /=/, $_, 2 } @env;
+      $step = '';
       exec { $argv[0] } @argv;
     }
-    syswrite($wr, pack('N', $! + 0));
+    syswrite($wr, pack('N', $! + 0) . $step);
     CORE::exit(127);
   }
   close $wr;
   my ($got, $n) = ('');
-  1 while !defined($n = sysread($rd, $got, 4)) && $! == 4;
+  1 while !defined($n = sysread($rd, $got, 4096)) && $! == 4;
   close $rd;
   return (0, $pid) if length($got) < 4;
   waitpid($pid, 0);
-  $! = unpack('N', $got);
+  ($!, $what) = unpack('N a*', $got);
   return -1;
 }
 
@@ -127,12 +130,13 @@ for (;;) {
   chop $line;
   my ($op, @a) = map { pack('H*', $_) } split / /, $line, -1;
   my ($r, $pid);
+  $what = '';
   if ($op eq 'mount') { $r = syscall($SYS_MOUNT + 0, $a[0], $a[1], $a[2], $a[3] + 0, $a[4]) }
   elsif ($op eq 'umount') { $r = syscall($SYS_UMOUNT2 + 0, $a[0], $a[1] + 0) }
   elsif ($op eq 'spawn') { ($r, $pid) = spawn(@a) }
   elsif ($op eq 'relay') { ($r, $pid) = relay(@a) }
   else { put(\*STDOUT, "22 unknown request\n"); next }
-  if ($r == 0) { put(\*STDOUT, defined $pid ? "0 $pid\n" : "0\n") } else { my $e = $! + 0; put(\*STDOUT, "$e $!\n") }
+  if ($r == 0) { put(\*STDOUT, defined $pid ? "0 $pid\n" : "0\n") } else { my $e = $! + 0; put(\*STDOUT, $what ? "$e $what: $!\n" : "$e $!\n") }
 }
 `;
 
@@ -216,7 +220,9 @@ export class PerlHelper {
     } catch (err) {
       const errno = (err as { errno?: number }).errno;
       if (errno === undefined) throw err;
-      throw new BerthError(errno === 2 ? 'unavailable' : 'internal', `${binary}: ${(err as Error).message}`, { cause: err });
+      // A step before the exec names itself in the message ("chdir …: …"); only a binary that is not there is 'unavailable'.
+      const missing = errno === 2 && !/^(setsid|chdir|stdio)\b/.test((err as Error).message);
+      throw new BerthError(missing ? 'unavailable' : 'internal', `${binary}: ${(err as Error).message}`, { cause: err });
     }
   }
 
