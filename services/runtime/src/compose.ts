@@ -8,6 +8,7 @@ import { HealthMonitors } from './domain/health-monitor.js';
 import { Status } from './domain/container.js';
 import { hostHardLimits } from './oci/rlimits.js';
 import { blkioBfqOnly } from './oci/resources.js';
+import { CgroupAttachWarmer, ownProcsFile } from './oci/cgroup-warm.js';
 import { hostCapabilities } from './oci/spec-defaults.js';
 import { newCoordination, type RuntimeContext } from './domain/context.js';
 import { handleExit, pollExits, restore } from './domain/exit-handler.js';
@@ -70,6 +71,7 @@ export async function compose(config: BerthConfig, deps: ComposeDeps): Promise<C
   const runtime = new RuntimeSet(new OciRuntimeCli(probed.name, probed.binary, paths.runtimeRoot(probed.name)), await earlierRuntimes((n) => paths.runtimeRoot(n), probed.name, probeOptions, logger));
   const helper = new PerlHelper(perl);
   const hub = new AttachHub(paths.attachHub, helper);
+  const cgroupAttach = new CgroupAttachWarmer(await ownProcsFile());
   const seccomp = await loadDefaultSeccomp();
   if (!seccomp) logger.warn('no seccomp profile at /usr/share/containers/seccomp.json: containers run without one');
   let initBinary: string | undefined;
@@ -78,10 +80,10 @@ export async function compose(config: BerthConfig, deps: ComposeDeps): Promise<C
   const volumes = new VolumeDb(paths.db);
   const parts: Omit<RuntimeContext, 'health'> = {
     db, volumes, images: deps.images, runtime, rootfs: new CommandRootfsMounter(helper), cgroups: new CgroupFsStats(),
-    monitor: new ConmonMonitor({ binary: conmon, runtime, paths, hub, helper }),
+    monitor: new ConmonMonitor({ binary: conmon, runtime, paths, hub, helper, cgroupAttach }),
     events: deps.events, logger, paths, cgroupParent, defaultStopTimeoutSeconds: config.runtime.stopTimeoutSeconds,
     logMaxBytes: config.runtime.logMaxBytes, logMaxFiles: config.runtime.logMaxFiles, hostLimits: await hostHardLimits(), hostCaps: await hostCapabilities(),
-    seccompNativeOnly: config.runtime.seccompArches !== 'all', blkioBfqOnly: await blkioBfqOnly(),
+    seccompNativeOnly: config.runtime.seccompArches !== 'all', blkioBfqOnly: await blkioBfqOnly(), cgroupAttach,
     ...(deps.network ? { network: deps.network } : {}),
     ...(seccomp ? { seccomp } : {}),
     ...(initBinary ? { initBinary } : {}),

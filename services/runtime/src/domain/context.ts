@@ -35,6 +35,8 @@ export interface RuntimeContext {
   seccompNativeOnly: boolean;
   /** blkio weights go to blkio.bfq.weight, written by berth (oci/resources.ts blkioBfqOnly). */
   blkioBfqOnly: boolean;
+  /** Held while a container is being created: its move into its cgroups does not wait (oci/cgroup-warm.ts). */
+  cgroupAttach: { hold(): () => void };
   /** Capabilities this host lets containers have (its bounding set). */
   hostCaps: ReadonlySet<string>;
   /** The hard limits containers inherit: ulimits may not go above them. */

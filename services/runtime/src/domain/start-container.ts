@@ -35,6 +35,7 @@ export async function startContainer(ctx: RuntimeContext, id: string): Promise<v
 export async function startLocked(ctx: RuntimeContext, c: Container): Promise<Container> {
   const t = stopwatch();
   let netnsPath = '';
+  const warm = ctx.cgroupAttach.hold(); // from now: the runtime's move of the container into its cgroups will not wait
   try {
     // What a previous run left (exit file, run dir, a runtime container after a crash: it would
     // block create) goes while the bundle is made: they touch different files.
@@ -53,6 +54,7 @@ export async function startLocked(ctx: RuntimeContext, c: Container): Promise<Co
       id: c.id, name: c.name, bundle: ctx.paths.bundle(c.id), pidFile: ctx.paths.pidFile(c.id), logPath: c.logPath,
       runtimeLog: ctx.paths.runtimeLog(c.id), tty: c.spec.tty, openStdin: c.spec.openStdin, stdinOnce: c.spec.stdinOnce,
     });
+    warm();
     if (ctx.blkioBfqOnly && c.spec.resources.blkioWeight) await writeBfqWeight(cgroupsPath(ctx, c.id), c.spec.resources.blkioWeight);
     t.lap('create');
     await ctx.attaches.connect(c.id); // attachers waiting for this start see everything
@@ -65,6 +67,7 @@ export async function startLocked(ctx: RuntimeContext, c: Container): Promise<Co
     ctx.health.started(started);
     return started;
   } catch (err) {
+    warm();
     await releaseResources(ctx, c).catch((e: unknown) => ctx.logger.warn({ err: e, id: c.id }, 'cleanup after a failed start'));
     // A runtime whose create failed half way may leave the container's cgroup behind (crun 1.8 does).
     const left = await removeCgroupDirs(cgroupsPath(ctx, c.id));

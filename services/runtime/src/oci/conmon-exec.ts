@@ -40,6 +40,7 @@ export async function launchExec(o: ConmonOptions, l: ExecLaunch): Promise<ExecH
   const env: Record<string, string> = { PATH: DEFAULT_PATH, _OCI_SYNCPIPE: '3' };
   if (l.attach) Object.assign(env, { _OCI_ATTACHPIPE: '4', _OCI_STARTPIPE: '5' });
   const stdio: Array<'ignore' | 'pipe'> = ['ignore', 'ignore', 'ignore', 'pipe', ...(l.attach ? (['pipe', 'pipe'] as const) : [])];
+  const warm = o.cgroupAttach?.hold(); // the runtime moves the process into the container's cgroups
   const child = spawn(o.binary, args, { cwd: dir, env, detached: true, stdio });
   child.unref();
   const spawned = new Promise<void>((resolve, reject) => child.once('spawn', resolve).once('error', reject));
@@ -58,6 +59,7 @@ export async function launchExec(o: ConmonOptions, l: ExecLaunch): Promise<ExecH
       start.end('1'); // now the runtime may start the process
     }
     const started = await sync.next();
+    warm?.();
     if (!started || started.data <= 0) throw await execFailure(started, path.join(dir, 'runtime.log'));
     // Once it has exited nothing needs its files: a long-running container with many execs
     // (healthchecks every few seconds) must not pile them up.
@@ -68,6 +70,7 @@ export async function launchExec(o: ConmonOptions, l: ExecLaunch): Promise<ExecH
     });
     return { pid: started.data, ...(io ? { io } : {}), exit, resize: (h, w) => writeCtl(o.paths.ctlFifo(dir), CtlMessage.Resize, h, w) };
   } catch (err) {
+    warm?.();
     io?.close();
     if (child.exitCode === null && child.pid) killGroup(child.pid); // its session: conmon and the runtime
     await Promise.all([rm(dir, { recursive: true, force: true }), rm(o.paths.socketLink(uuid), { force: true })]);

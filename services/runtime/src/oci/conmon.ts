@@ -18,6 +18,8 @@ export interface ConmonOptions {
   hub: AttachHub;
   /** Starts conmon without forking this service, when it can. */
   helper?: PerlHelper;
+  /** Held while an exec's process is created (oci/cgroup-warm.ts). */
+  cgroupAttach?: { hold(): () => void };
   createTimeoutMs?: number;
 }
 
