@@ -5,9 +5,10 @@
 // the machine hits all three alike; one warm-up round first puts the registry's blobs in the page
 // cache. The bench raises its priority (nice -10) when it may. Prints wall-time medians, CPU-time medians (user+sys of berth's registry and image services;
 // of skopeo's / podman's processes) and the ratios.
-// Usage: node bench/pull.mjs [runs] [--only berth] [--profile DIR]   (from the repo root, as root, after
+// Usage: node bench/pull.mjs [runs] [--only berth] [--threads] [--profile DIR]   (from the repo root, as root, after
 // `npm run build`). --only runs one contender; --profile writes CPU profiles of the main threads of
-// berth's registry and image services to DIR (bench/cpu-profile-hook.cjs), for chrome://inspect.
+// berth's registry and image services to DIR (bench/cpu-profile-hook.cjs), for chrome://inspect;
+// --threads prints berth's CPU medians per thread name (main, and all others: libuv pool, V8 helpers, unpack workers).
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +22,7 @@ const argv = process.argv.slice(2);
 const option = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
 const runs = Number(argv.find((a) => /^\d+$/.test(a)) ?? 5);
 const only = option('--only');
+const threadsOpt = argv.includes('--threads');
 const profileDir = option('--profile') && path.resolve(option('--profile'));
 if (profileDir) mkdirSync(profileDir, { recursive: true });
 // Other work on a shared machine swamps a 2-CPU pull: raise this process's priority (inherited by
@@ -70,11 +72,13 @@ try {
       },
       async run() {
         const cpu0 = servicePids.map(cpuMs);
+        const threads0 = threadsOpt && servicePids.map(threadCpuMs);
         const t0 = performance.now();
         for await (const _ of client.pullImage({ reference: ref })) void _;
         const wall = performance.now() - t0;
         const each = servicePids.map((pid, i) => cpuMs(pid) - cpu0[i]);
-        return { wall, cpu: each.reduce((a, b) => a + b, 0), each };
+        const threads = threadsOpt && servicePids.map((pid, i) => threadDelta(threads0[i], threadCpuMs(pid)));
+        return { wall, cpu: each.reduce((a, b) => a + b, 0), each, threads };
       },
     },
     'skopeo copy oci:': command(
@@ -112,6 +116,12 @@ try {
   if (results.berth) {
     console.log(`berth cpu medians: ${services.map((p, i) => `${p.name} ${median(results.berth.map((r) => r.each[i])).toFixed(0)} ms`).join(', ')} (image includes its unpack workers)`);
   }
+  if (results.berth && threadsOpt) {
+    for (const [i, p] of services.entries()) {
+      const names = [...new Set(results.berth.flatMap((r) => Object.keys(r.threads[i])))];
+      console.log(`  ${p.name} threads: ${names.map((n) => `${n} ${median(results.berth.map((r) => r.threads[i][n] ?? 0)).toFixed(0)}`).join(', ')} ms`);
+    }
+  }
   const b = results.berth && median(results.berth.map((r) => r.wall));
   for (const peer of ['skopeo copy oci:', 'podman pull']) {
     if (results[peer] && b) console.log(`berth / ${peer}: ${(b / median(results[peer].map((r) => r.wall))).toFixed(2)}× wall`);
@@ -147,6 +157,30 @@ function command(prepare, binary, args) {
 function cpuMs(pid) {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+/** CPU ms per thread of a process, by thread id (with its name), from /proc/<pid>/task. */
+function threadCpuMs(pid) {
+  const out = new Map();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      // Node names no thread (all are "node"): the main thread and the rest (libuv pool, V8, workers).
+      const name = tid === String(pid) ? 'main' : 'other';
+      const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      out.set(tid, { name, ms: (Number(f[11]) + Number(f[12])) * 10 });
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
+}
+
+/** Per-thread-name CPU ms between two threadCpuMs snapshots (new threads count from 0). */
+function threadDelta(before, after) {
+  const byName = {};
+  for (const [tid, t] of after) byName[t.name] = (byName[t.name] ?? 0) + t.ms - (before.get(tid)?.ms ?? 0);
+  return byName;
 }
 
 function childrenCpuMs() {

@@ -20,6 +20,12 @@ export interface BlobStream {
   chunks: AsyncIterable<Buffer>;
   /** Releases the connection when the chunks will not be read to the end. */
   close(): void;
+  /**
+   * Hands a chunk back for reuse once the consumer is done with it (its bytes may then be
+   * overwritten): a plain-HTTP download then reads into the same few buffers throughout.
+   * Optional: a chunk that is not handed back stays the consumer's.
+   */
+  recycle(chunk: Buffer): void;
 }
 
 interface Options {
@@ -47,11 +53,12 @@ export class BlobReader {
         scopes: [`repository:${repo.path}:pull`],
         creds: opts.creds,
         signal: opts.signal,
+        bulk: true,
       });
       if (res.status === 416) {
         discard(res);
         const { size } = await this.stat(repo, digest, opts);
-        if (size === offset) return { totalSize: size, chunks: (async function* () {})(), close: () => {} };
+        if (size === offset) return { totalSize: size, chunks: (async function* () {})(), close: () => {}, recycle: () => {} };
         throw new BerthError('invalid_argument', `blob ${digest}: offset ${offset} is beyond its size ${size}`);
       }
       if (res.status !== 200 && res.status !== 206) throw blobError(res.status, await errorBody(res), digest);
@@ -64,6 +71,7 @@ export class BlobReader {
         close: () => {
           if (!res.body.complete) res.body.destroy();
         },
+        recycle: (chunk) => res.body.recycle?.(chunk),
       };
     });
   }

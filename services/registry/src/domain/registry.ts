@@ -83,7 +83,7 @@ export class Registry {
         span.end();
       }
     }
-    return { totalSize: blob.totalSize, chunks: traced(), close: () => blob.close() };
+    return { totalSize: blob.totalSize, chunks: traced(), close: () => blob.close(), recycle: (chunk) => blob.recycle(chunk) };
   }
 
   statBlob(repository: string, digest: string, opts: CallOptions = {}): Promise<{ size: number; mediaType: string }> {

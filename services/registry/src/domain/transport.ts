@@ -30,6 +30,8 @@ export interface RegistryRequest {
   body?: Buffer | Readable;
   /** Token scopes: `repository:library/busybox:pull`. */
   scopes: string[];
+  /** A large body is expected (a blob): see HttpRequest.bulk. */
+  bulk?: boolean;
   creds?: Credentials;
   signal?: AbortSignal;
 }
@@ -134,6 +136,7 @@ export class RegistryTransport {
         headers: { ...req.headers, ...(authorization && ownOrigin && { authorization }) },
         body: req.body,
         signal: req.signal,
+        ...(req.bulk && { bulk: true }),
         timeoutMs: this.timeoutMs,
         idleTimeoutMs: this.idleTimeoutMs,
         insecureTls,

@@ -103,14 +103,15 @@ export class BlobSocketServer {
  * was written still goes out before the socket closes, so a caller can keep it for a resume; the
  * failure is rethrown for the gRPC status, which is what tells the caller the bytes are not good.
  */
-export async function sendChunks(socket: net.Socket, chunks: AsyncIterable<Buffer>, signal: AbortSignal): Promise<number> {
+export async function sendChunks(socket: net.Socket, chunks: AsyncIterable<Buffer>, signal: AbortSignal, recycle?: (chunk: Buffer) => void): Promise<number> {
   let sent = 0;
   const gone = new Promise<never>((_, reject) => {
     socket.once('close', () => reject(new BerthError('cancelled', 'StreamBlob: the caller closed the blob socket')));
   });
   gone.catch(() => undefined);
-  // The HTTP body arrives in ~64 KiB pieces; corked, they go out several to a writev (a write
-  // per piece cost this service ~0.5 s of CPU per 200 MB in syscalls and reader wake-ups).
+  // node:http (https) delivers a body in ~64 KiB pieces; corked, they go out several to a writev
+  // (a write per piece cost this service ~0.5 s of CPU per 200 MB in syscalls and reader
+  // wake-ups). A plain-HTTP body comes in 1 MiB chunks, handed back for reuse once written.
   let corked = 0;
   try {
     for await (const chunk of chunks) {
@@ -118,7 +119,7 @@ export async function sendChunks(socket: net.Socket, chunks: AsyncIterable<Buffe
       sent += chunk.length;
       if (corked === 0) socket.cork();
       corked += chunk.length;
-      const more = socket.write(chunk);
+      const more = recycle ? socket.write(chunk, () => recycle(chunk)) : socket.write(chunk);
       if (corked >= CORK_BYTES || !more) {
         socket.uncork();
         corked = 0;

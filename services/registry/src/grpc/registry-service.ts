@@ -38,7 +38,7 @@ export function registryHandlers(reg: Registry, blobSocket?: BlobSocketServer): 
       const offer = blobSocket.offer(ctx.signal);
       try {
         yield { socket: blobSocket.path, ticket: offer.ticket, totalSize: blob.totalSize, sent: 0 };
-        const sent = await sendChunks(await offer.connected, blob.chunks, ctx.signal);
+        const sent = await sendChunks(await offer.connected, blob.chunks, ctx.signal, (chunk) => blob.recycle(chunk));
         yield { socket: '', ticket: '', totalSize: blob.totalSize, sent };
       } finally {
         offer.cancel();
