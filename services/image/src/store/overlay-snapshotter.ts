@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import path from 'node:path';
@@ -31,15 +32,24 @@ export class OverlaySnapshotter implements Snapshotter {
     if (/[:,]/.test(root)) throw invalidArgument(`snapshot root ${root} must not contain ':' or ','`);
   }
 
+  /** Each SQL text is compiled once (compiling costs more than running it; several run per container start). */
+  private readonly statements = new Map<string, Database.Statement>();
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
+
   /** Creates the root and drops what a crash left: unfinished layers and directories without rows. */
   async init(): Promise<void> {
     await mkdir(path.join(this.root, 'empty'), { recursive: true });
-    const active = this.db.prepare("SELECT id FROM snapshots WHERE kind = 'active'").all() as Array<{ id: number }>;
+    const active = this.stmt("SELECT id FROM snapshots WHERE kind = 'active'").all() as Array<{ id: number }>;
     for (const { id } of active) {
       await rm(this.dir(id), { recursive: true, force: true });
-      this.db.prepare('DELETE FROM snapshots WHERE id = ?').run(id);
+      this.stmt('DELETE FROM snapshots WHERE id = ?').run(id);
     }
-    const known = new Set((this.db.prepare('SELECT id FROM snapshots').all() as Array<{ id: number }>).map((r) => String(r.id)));
+    const known = new Set((this.stmt('SELECT id FROM snapshots').all() as Array<{ id: number }>).map((r) => String(r.id)));
     for (const name of await readdir(this.root)) {
       if (/^\d+$/.test(name) && !known.has(name)) await rm(path.join(this.root, name), { recursive: true, force: true });
     }
@@ -50,7 +60,7 @@ export class OverlaySnapshotter implements Snapshotter {
   }
 
   layerCreatedAt(chainId: string): number | undefined {
-    const row = this.db.prepare("SELECT created_at FROM snapshots WHERE key = ? AND kind = 'layer'").get(chainId) as { created_at: number } | undefined;
+    const row = this.stmt("SELECT created_at FROM snapshots WHERE key = ? AND kind = 'layer'").get(chainId) as { created_at: number } | undefined;
     return row?.created_at;
   }
 
@@ -66,7 +76,7 @@ export class OverlaySnapshotter implements Snapshotter {
   }
 
   async prepareLayer(): Promise<ActiveLayer> {
-    const { lastInsertRowid } = this.db.prepare("INSERT INTO snapshots (kind, created_at) VALUES ('active', ?)").run(Date.now());
+    const { lastInsertRowid } = this.stmt("INSERT INTO snapshots (kind, created_at) VALUES ('active', ?)").run(Date.now());
     const id = Number(lastInsertRowid);
     await mkdir(this.fsDir(id), { recursive: true });
     return { id, dir: this.fsDir(id) };
@@ -76,7 +86,7 @@ export class OverlaySnapshotter implements Snapshotter {
     const committed = this.db.transaction(() => {
       if (this.layer(chainId)) return false;
       if (parent !== undefined && !this.layer(parent)) throw failedPrecondition(`parent layer ${parent} is not committed`);
-      this.db.prepare("UPDATE snapshots SET key = ?, kind = 'layer', parent = ?, size = ? WHERE id = ? AND kind = 'active'").run(chainId, parent ?? null, size, active.id);
+      this.stmt("UPDATE snapshots SET key = ?, kind = 'layer', parent = ?, size = ? WHERE id = ? AND kind = 'active'").run(chainId, parent ?? null, size, active.id);
       return true;
     }).immediate();
     if (!committed) await this.abortLayer(active);
@@ -84,7 +94,7 @@ export class OverlaySnapshotter implements Snapshotter {
 
   async abortLayer(active: ActiveLayer): Promise<void> {
     await rm(this.dir(active.id), { recursive: true, force: true });
-    this.db.prepare("DELETE FROM snapshots WHERE id = ? AND kind = 'active'").run(active.id);
+    this.stmt("DELETE FROM snapshots WHERE id = ? AND kind = 'active'").run(active.id);
   }
 
   async removeLayer(chainId: string): Promise<void> {
@@ -93,15 +103,15 @@ export class OverlaySnapshotter implements Snapshotter {
     const children = this.layerChildren(chainId);
     if (children.length > 0) throw failedPrecondition(`layer ${chainId} has ${children.length} snapshot(s) on top of it`);
     await rm(this.dir(row.id), { recursive: true, force: true });
-    this.db.prepare('DELETE FROM snapshots WHERE id = ?').run(row.id);
+    this.stmt('DELETE FROM snapshots WHERE id = ?').run(row.id);
   }
 
   layers(): string[] {
-    return (this.db.prepare("SELECT key FROM snapshots WHERE kind = 'layer' ORDER BY id").all() as Array<{ key: string }>).map((r) => r.key);
+    return (this.stmt("SELECT key FROM snapshots WHERE kind = 'layer' ORDER BY id").all() as Array<{ key: string }>).map((r) => r.key);
   }
 
   layerChildren(chainId: string): string[] {
-    return (this.db.prepare('SELECT key FROM snapshots WHERE parent = ?').all(chainId) as Array<{ key: string }>).map((r) => r.key);
+    return (this.stmt('SELECT key FROM snapshots WHERE parent = ?').all(chainId) as Array<{ key: string }>).map((r) => r.key);
   }
 
   async prepare(key: string, parent: string | undefined): Promise<Mount[]> {
@@ -109,7 +119,7 @@ export class OverlaySnapshotter implements Snapshotter {
     const id = this.db.transaction(() => {
       if (this.row(key)) throw alreadyExists(`snapshot ${key} already exists`);
       if (parent !== undefined && !this.layer(parent)) throw notFound(`layer ${parent} not found`);
-      const res = this.db.prepare("INSERT INTO snapshots (key, kind, parent, created_at) VALUES (?, 'container', ?, ?)").run(key, parent ?? null, Date.now());
+      const res = this.stmt("INSERT INTO snapshots (key, kind, parent, created_at) VALUES (?, 'container', ?, ?)").run(key, parent ?? null, Date.now());
       return Number(res.lastInsertRowid);
     }).immediate();
     try {
@@ -137,7 +147,7 @@ export class OverlaySnapshotter implements Snapshotter {
   }
 
   containerKeys(): string[] {
-    return (this.db.prepare("SELECT key FROM snapshots WHERE kind = 'container' ORDER BY id").all() as Array<{ key: string }>).map((r) => r.key);
+    return (this.stmt("SELECT key FROM snapshots WHERE kind = 'container' ORDER BY id").all() as Array<{ key: string }>).map((r) => r.key);
   }
 
   async usage(key: string): Promise<number> {
@@ -150,7 +160,7 @@ export class OverlaySnapshotter implements Snapshotter {
     const row = this.row(key);
     if (!row || row.kind !== 'container') return;
     await rm(this.dir(row.id), { recursive: true, force: true });
-    this.db.prepare('DELETE FROM snapshots WHERE id = ?').run(row.id);
+    this.stmt('DELETE FROM snapshots WHERE id = ?').run(row.id);
   }
 
   parentOf(key: string): string | undefined {
@@ -179,7 +189,7 @@ export class OverlaySnapshotter implements Snapshotter {
   }
 
   private row(key: string): SnapshotRow | undefined {
-    return this.db.prepare('SELECT id, key, kind, parent, size FROM snapshots WHERE key = ?').get(key) as SnapshotRow | undefined;
+    return this.stmt('SELECT id, key, kind, parent, size FROM snapshots WHERE key = ?').get(key) as SnapshotRow | undefined;
   }
 
   private layer(chainId: string): SnapshotRow | undefined {

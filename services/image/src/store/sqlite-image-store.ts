@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import { failedPrecondition } from '@berth/kit';
 import type { ImageStore } from '../domain/image-store.js';
 import type { ImageRecord, IndexRecord, LayerRecord, RefRecord } from '../domain/types.js';
@@ -33,46 +34,55 @@ interface RefRow {
 export class SqliteImageStore implements ImageStore {
   constructor(private readonly db: Db) {}
 
+  /** Each SQL text is compiled once (compiling costs more than running it; several run per container start). */
+  private readonly statements = new Map<string, Database.Statement>();
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
+
   get(id: string): ImageRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM images WHERE id = ?').get(id) as ImageRow | undefined;
+    const row = this.stmt('SELECT * FROM images WHERE id = ?').get(id) as ImageRow | undefined;
     return row && this.toRecord(row);
   }
 
   list(): ImageRecord[] {
-    const rows = this.db.prepare('SELECT * FROM images ORDER BY stored_at DESC, id').all() as ImageRow[];
+    const rows = this.stmt('SELECT * FROM images ORDER BY stored_at DESC, id').all() as ImageRow[];
     return rows.map((r) => this.toRecord(r));
   }
 
   parentIds(): Set<string> {
-    return new Set((this.db.prepare('SELECT DISTINCT parent FROM images WHERE parent IS NOT NULL').all() as Array<{ parent: string }>).map((r) => r.parent));
+    return new Set((this.stmt('SELECT DISTINCT parent FROM images WHERE parent IS NOT NULL').all() as Array<{ parent: string }>).map((r) => r.parent));
   }
 
   findByIdPrefix(hexPrefix: string): string[] {
-    const rows = this.db.prepare("SELECT id FROM images WHERE substr(id, 8, ?) = ? LIMIT 2").all(hexPrefix.length, hexPrefix) as Array<{ id: string }>;
+    const rows = this.stmt("SELECT id FROM images WHERE substr(id, 8, ?) = ? LIMIT 2").all(hexPrefix.length, hexPrefix) as Array<{ id: string }>;
     return rows.map((r) => r.id);
   }
 
   ref(name: string): RefRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM refs WHERE name = ?').get(name) as RefRow | undefined;
+    const row = this.stmt('SELECT * FROM refs WHERE name = ?').get(name) as RefRow | undefined;
     return row && toRef(row);
   }
 
   refsOf(imageId: string): RefRecord[] {
-    const rows = this.db.prepare('SELECT * FROM refs WHERE image_id = ? ORDER BY created_at, name').all(imageId) as RefRow[];
+    const rows = this.stmt('SELECT * FROM refs WHERE image_id = ? ORDER BY created_at, name').all(imageId) as RefRow[];
     return rows.map(toRef);
   }
 
   putImage(image: ImageRecord, refs: RefRecord[]): { previous: Map<string, string | undefined> } {
     return this.db.transaction(() => {
-      const exists = this.db.prepare('SELECT 1 FROM images WHERE id = ?').get(image.id) !== undefined;
+      const exists = this.stmt('SELECT 1 FROM images WHERE id = ?').get(image.id) !== undefined;
       if (exists) {
-        this.db.prepare('UPDATE images SET manifest_digest = ?, manifest_media_type = ? WHERE id = ?').run(image.manifestDigest, image.manifestMediaType, image.id);
+        this.stmt('UPDATE images SET manifest_digest = ?, manifest_media_type = ? WHERE id = ?').run(image.manifestDigest, image.manifestMediaType, image.id);
       } else {
         this.db
           .prepare(`INSERT INTO images (id, config, manifest_digest, manifest_media_type, size, created, os, architecture, variant, labels, stored_at, parent)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
           .run(image.id, image.config, image.manifestDigest, image.manifestMediaType, image.size, image.created, image.os, image.architecture, image.variant, JSON.stringify(image.labels), image.storedAt, image.parent ?? null);
-        const insert = this.db.prepare('INSERT INTO image_layers (image_id, idx, digest, media_type, size, diff_id, chain_id, diff_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+        const insert = this.stmt('INSERT INTO image_layers (image_id, idx, digest, media_type, size, diff_id, chain_id, diff_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
         image.layers.forEach((l, i) => insert.run(image.id, i, l.digest, l.mediaType, l.size, l.diffId, l.chainId, l.diffSize ?? null));
       }
       if (image.index) this.putIndex(image.id, image.index);
@@ -88,14 +98,14 @@ export class SqliteImageStore implements ImageStore {
    * tags that name the whole index lose it.
    */
   private putIndex(imageId: string, index: IndexRecord): void {
-    this.db.prepare('UPDATE images SET index_digest = ?, index_media_type = ? WHERE id = ?').run(index.digest, index.mediaType, imageId);
-    this.db.prepare('DELETE FROM image_blobs WHERE image_id = ?').run(imageId);
-    const insert = this.db.prepare('INSERT OR IGNORE INTO image_blobs (image_id, digest) VALUES (?, ?)');
+    this.stmt('UPDATE images SET index_digest = ?, index_media_type = ? WHERE id = ?').run(index.digest, index.mediaType, imageId);
+    this.stmt('DELETE FROM image_blobs WHERE image_id = ?').run(imageId);
+    const insert = this.stmt('INSERT OR IGNORE INTO image_blobs (image_id, digest) VALUES (?, ?)');
     for (const digest of [index.digest, ...index.blobs]) insert.run(imageId, digest);
   }
 
   setRef(ref: RefRecord): string | undefined {
-    const before = this.db.prepare('SELECT image_id FROM refs WHERE name = ?').get(ref.name) as { image_id: string } | undefined;
+    const before = this.stmt('SELECT image_id FROM refs WHERE name = ?').get(ref.name) as { image_id: string } | undefined;
     this.db
       .prepare(`INSERT INTO refs (name, repository, tag, digest, image_id, created_at) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id, created_at = excluded.created_at`)
@@ -104,37 +114,37 @@ export class SqliteImageStore implements ImageStore {
   }
 
   knownDiffSize(diffId: string): number | undefined {
-    const row = this.db.prepare('SELECT diff_size FROM image_layers WHERE diff_id = ? AND diff_size IS NOT NULL LIMIT 1').get(diffId) as { diff_size: number } | undefined;
+    const row = this.stmt('SELECT diff_size FROM image_layers WHERE diff_id = ? AND diff_size IS NOT NULL LIMIT 1').get(diffId) as { diff_size: number } | undefined;
     return row?.diff_size;
   }
 
   setDiffSize(diffId: string, diffSize: number): void {
-    this.db.prepare('UPDATE image_layers SET diff_size = ? WHERE diff_id = ?').run(diffSize, diffId);
+    this.stmt('UPDATE image_layers SET diff_size = ? WHERE diff_id = ?').run(diffSize, diffId);
   }
 
   deleteRef(name: string): void {
-    this.db.prepare('DELETE FROM refs WHERE name = ?').run(name);
+    this.stmt('DELETE FROM refs WHERE name = ?').run(name);
   }
 
   deleteImage(id: string): void {
     this.db.transaction(() => {
       if (this.leasesOf(id).length > 0) throw failedPrecondition(`image ${id} is in use by a container`);
-      this.db.prepare('DELETE FROM refs WHERE image_id = ?').run(id);
-      this.db.prepare('DELETE FROM images WHERE id = ?').run(id);
+      this.stmt('DELETE FROM refs WHERE image_id = ?').run(id);
+      this.stmt('DELETE FROM images WHERE id = ?').run(id);
     }).immediate();
   }
 
   addLease(key: string, imageId: string): void {
-    this.db.prepare('INSERT INTO leases (key, image_id, created_at) VALUES (?, ?, ?)').run(key, imageId, Date.now());
+    this.stmt('INSERT INTO leases (key, image_id, created_at) VALUES (?, ?, ?)').run(key, imageId, Date.now());
   }
 
   removeLease(key: string): string | undefined {
-    const row = this.db.prepare('DELETE FROM leases WHERE key = ? RETURNING image_id').get(key) as { image_id: string } | undefined;
+    const row = this.stmt('DELETE FROM leases WHERE key = ? RETURNING image_id').get(key) as { image_id: string } | undefined;
     return row?.image_id;
   }
 
   leasesOf(imageId: string): string[] {
-    return (this.db.prepare('SELECT key FROM leases WHERE image_id = ? ORDER BY created_at').all(imageId) as Array<{ key: string }>).map((r) => r.key);
+    return (this.stmt('SELECT key FROM leases WHERE image_id = ? ORDER BY created_at').all(imageId) as Array<{ key: string }>).map((r) => r.key);
   }
 
   referencedBlobs(): Set<string> {
@@ -147,7 +157,7 @@ export class SqliteImageStore implements ImageStore {
   }
 
   referencedChains(): Set<string> {
-    return new Set((this.db.prepare('SELECT DISTINCT chain_id FROM image_layers').all() as Array<{ chain_id: string }>).map((r) => r.chain_id));
+    return new Set((this.stmt('SELECT DISTINCT chain_id FROM image_layers').all() as Array<{ chain_id: string }>).map((r) => r.chain_id));
   }
 
   private toRecord(row: ImageRow): ImageRecord {
@@ -173,7 +183,7 @@ export class SqliteImageStore implements ImageStore {
   }
 
   private indexOf(imageId: string, digest: string, mediaType: string): IndexRecord {
-    const rows = this.db.prepare('SELECT digest FROM image_blobs WHERE image_id = ? ORDER BY digest').all(imageId) as Array<{ digest: string }>;
+    const rows = this.stmt('SELECT digest FROM image_blobs WHERE image_id = ? ORDER BY digest').all(imageId) as Array<{ digest: string }>;
     return { digest, mediaType, blobs: rows.map((r) => r.digest) };
   }
 }

@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { removeTree } from '../oci/small-files.js';
 import { BerthError } from '@berth/kit';
 import { isRunning, Status, type Container } from './container.js';
 import { publish, setState, type RuntimeContext } from './context.js';
@@ -54,8 +54,8 @@ export async function finishRemoval(ctx: RuntimeContext, c: Container, removeVol
     t.lap('release');
     await Promise.all([
       ctx.images.removeSnapshot(c.id),
-      ctx.monitor.reset(c.id),
-      rm(ctx.paths.bundle(c.id), { recursive: true, force: true }),
+      released ? undefined : ctx.monitor.reset(c.id), // released at the exit: reset then
+      (async () => removeTree(ctx.paths.bundle(c.id)))(),
     ]);
     t.lap('files');
     ctx.logger.debug({ id: c.id, ms: t.laps }, 'container removed');

@@ -1,5 +1,4 @@
-import { readdir, readFile, rm, stat, writeFile, mkdir } from 'node:fs/promises';
-import { watch } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync, watch, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BerthError, spawnDetached } from '@berth/kit';
 import type { ContainerMonitor, ExecHandle, ExecLaunch, MonitorHandle, MonitorLaunch, OciRuntime, StdioSession } from '../domain/ports.js';
@@ -9,6 +8,7 @@ import { launchExec } from './conmon-exec.js';
 import { createFailure } from './create-failure.js';
 import { CtlMessage, writeCtl } from './ctl-fifo.js';
 import type { PerlHelper } from './perl-helper.js';
+import { readSmall, removeTree } from './small-files.js';
 
 export interface ConmonOptions {
   binary: string;
@@ -25,7 +25,7 @@ export interface ConmonOptions {
 
 /** /proc/<pid>/stat's state letter, or undefined when there is no such process. */
 async function procState(pid: number): Promise<string | undefined> {
-  const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  const text = readSmall(`/proc/${pid}/stat`);
   return text?.slice(text.lastIndexOf(')') + 2, text.lastIndexOf(')') + 3);
 }
 
@@ -40,7 +40,7 @@ export class ConmonMonitor implements ContainerMonitor {
 
   async launch(l: MonitorLaunch): Promise<MonitorHandle> {
     const { paths, runtime } = this.opts;
-    await mkdir(paths.runDir(l.id), { recursive: true, mode: 0o700 });
+    mkdirSync(paths.runDir(l.id), { recursive: true, mode: 0o700 });
     const args = [
       '--api-version', '1', '-c', l.id, '-u', attachId(l.id), '-n', l.name, '-r', runtime.binary, '-b', l.bundle,
       '-p', l.pidFile, '-l', `k8s-file:${l.logPath}`, '--exit-dir', paths.exitDir, '--socket-dir-path', paths.socketDir,
@@ -54,7 +54,7 @@ export class ConmonMonitor implements ContainerMonitor {
     if (l.openStdin) args.push('-i', ...(l.stdinOnce && !l.tty ? [] : ['--leave-stdin-open']));
     const helper = this.opts.helper;
     const monitorPid = helper?.available ? await helper.spawnDetached(this.opts.binary, args, { cwd: l.bundle }) : await spawnDetached(this.opts.binary, args, { cwd: l.bundle });
-    await writeFile(paths.monitorPidFile(l.id), `${monitorPid}\n`);
+    writeFileSync(paths.monitorPidFile(l.id), `${monitorPid}\n`);
     return this.waitForCreate(l, monitorPid);
   }
 
@@ -105,13 +105,14 @@ export class ConmonMonitor implements ContainerMonitor {
     if (monitorPid <= 0) return false;
     const s = await procState(monitorPid);
     if (s === undefined || s === 'Z' || s === 'X') return false;
-    const argv = (await readFile(`/proc/${monitorPid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    const argv = (readSmall(`/proc/${monitorPid}/cmdline`) ?? '').split('\0');
     return (argv[0] ?? '').endsWith('conmon') && argv.includes(id); // not a reused pid
   }
 
   async exitStatus(id: string): Promise<{ code: number; atNs: bigint } | undefined> {
     const file = this.opts.paths.exitFile(id);
-    const [text, st] = await Promise.all([readFile(file, 'utf8').catch(() => undefined), stat(file, { bigint: true }).catch(() => undefined)]);
+    const text = readSmall(file);
+    const st = text === undefined ? undefined : statSync(file, { bigint: true, throwIfNoEntry: false });
     if (text === undefined || !st || text.trim() === '') return undefined;
     const code = Number.parseInt(text.trim(), 10);
     return { code: Number.isNaN(code) ? 255 : code, atNs: st.mtimeNs };
@@ -120,12 +121,14 @@ export class ConmonMonitor implements ContainerMonitor {
   async reset(id: string): Promise<void> {
     const { paths } = this.opts;
     // conmon leaves its socket-dir link (to the bundle or exec dir) behind: ours to remove.
-    const links = [attachId(id), ...(await readdir(path.join(paths.runDir(id), 'execs')).catch(() => [] as string[])).map(attachId)];
-    await Promise.all([
-      rm(paths.exitFile(id), { force: true }),
-      ...links.map((uuid) => rm(paths.socketLink(uuid), { force: true })),
-    ]);
-    await rm(paths.runDir(id), { recursive: true, force: true });
+    let execs: string[] = [];
+    try {
+      execs = readdirSync(path.join(paths.runDir(id), 'execs'));
+    } catch {
+      // none ran
+    }
+    for (const f of [paths.exitFile(id), ...[attachId(id), ...execs.map(attachId)].map((uuid) => paths.socketLink(uuid))]) rmSync(f, { force: true });
+    removeTree(paths.runDir(id));
   }
 }
 
@@ -138,7 +141,7 @@ export function attachId(id: string): string {
 }
 
 async function readPid(file: string): Promise<number | undefined> {
-  const text = await readFile(file, 'utf8').catch(() => '');
+  const text = readSmall(file) ?? '';
   const pid = Number.parseInt(text.trim(), 10);
   return pid > 0 ? pid : undefined;
 }

@@ -1,5 +1,6 @@
-import { constants } from 'node:fs';
-import { open, readdir, readFile, rm, rmdir, statfs, unlink } from 'node:fs/promises';
+import { closeSync, constants, openSync, readFileSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
+import { readdir, rmdir, statfs } from 'node:fs/promises';
+import { removeTree } from './small-files.js';
 import path from 'node:path';
 import { BerthError } from '@berth/kit';
 import { processStartTime } from './runc-state.js';
@@ -15,10 +16,10 @@ export const CGROUP2_SUPER_MAGIC = 0x63677270;
  */
 export async function crunStartViaFifo(root: string, id: string): Promise<boolean> {
   const fifo = path.join(root, id, 'exec.fifo');
-  let handle;
+  let fd: number;
   try {
     // Non-blocking: with no reader (the init died) open fails with ENXIO instead of waiting forever.
-    handle = await open(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return false;
@@ -26,10 +27,10 @@ export async function crunStartViaFifo(root: string, id: string): Promise<boolea
     throw err;
   }
   try {
-    await unlink(fifo);
-    await handle.write(Buffer.alloc(1));
+    unlinkSync(fifo);
+    writeSync(fd, Buffer.alloc(1));
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
   return true;
 }
@@ -85,7 +86,7 @@ export async function crunDeleteStopped(stateDir: string): Promise<boolean> {
   let status: CrunStatus;
   let config: { hooks?: Record<string, unknown[] | null> | null };
   try {
-    [status, config] = await Promise.all(['status', 'config.json'].map(async (f) => JSON.parse(await readFile(path.join(stateDir, f), 'utf8')))) as [CrunStatus, typeof config];
+    [status, config] = ['status', 'config.json'].map((f) => JSON.parse(readFileSync(path.join(stateDir, f), 'utf8'))) as [CrunStatus, typeof config];
   } catch {
     return false;
   }
@@ -96,10 +97,14 @@ export async function crunDeleteStopped(stateDir: string): Promise<boolean> {
   const cgroup = status['cgroup-path'];
   if (cgroup) {
     if (cgroup.split('/').includes('..')) return false;
-    const removed = await Promise.all((await cgroupHierarchies()).map((h) =>
-      rmdir(path.join(h, cgroup)).then(() => true, (err: NodeJS.ErrnoException) => err.code === 'ENOENT')));
-    if (removed.includes(false)) return false;
+    for (const h of await cgroupHierarchies()) {
+      try {
+        rmdirSync(path.join(h, cgroup));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return false;
+      }
+    }
   }
-  await rm(stateDir, { recursive: true, force: true });
+  removeTree(stateDir);
   return true;
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, writeFile, rename } from 'node:fs/promises';
+import { readSmall, writeSmallAtomic } from './small-files.js';
 import path from 'node:path';
 import type { NetworkSetup } from '../domain/ports.js';
 
@@ -40,10 +40,8 @@ export function resolvConf(host: string, dns: string[], search: string[]): strin
   return `${lines.filter((l) => l.trim() !== '').join('\n')}\n`;
 }
 
-async function writeAtomic(file: string, text: string): Promise<void> {
-  const tmp = `${file}.tmp`;
-  await writeFile(tmp, text, { mode: 0o644 });
-  await rename(tmp, file);
+function writeAtomic(file: string, text: string): void {
+  writeSmallAtomic(file, text, 0o644);
 }
 
 /**
@@ -56,7 +54,7 @@ export async function writeEtcFiles(
 ): Promise<EtcPaths> {
   const hostEtc = opts.hostEtc ?? '/etc';
   const paths = etcPaths(dir);
-  await writeAtomic(paths.hostname, `${opts.hostname}\n`);
+  writeAtomic(paths.hostname, `${opts.hostname}\n`);
   if (opts.network.netnsPath === 'host') {
     return { hostname: paths.hostname, hosts: path.join(hostEtc, 'hosts'), resolvConf: path.join(hostEtc, 'resolv.conf') };
   }
@@ -66,9 +64,9 @@ export async function writeEtcFiles(
     return { hostname: paths.hostname, hosts: shared.hosts, resolvConf: shared.resolvConf };
   }
   const hosts = [...LOCALHOST_LINES, ...opts.network.hosts, ...opts.extraHosts.map(extraHostLine)];
-  await writeAtomic(paths.hosts, `${hosts.join('\n')}\n`);
-  const host = await readFile(path.join(hostEtc, 'resolv.conf'), 'utf8').catch(() => '');
+  writeAtomic(paths.hosts, `${hosts.join('\n')}\n`);
+  const host = readSmall(path.join(hostEtc, 'resolv.conf')) ?? '';
   const dns = opts.dns.length ? opts.dns : opts.network.dnsServers;
-  await writeAtomic(paths.resolvConf, resolvConf(host, dns, opts.network.dnsSearch));
+  writeAtomic(paths.resolvConf, resolvConf(host, dns, opts.network.dnsSearch));
   return paths;
 }
