@@ -1,4 +1,4 @@
-import { writeSmallAtomic } from '../oci/small-files.js';
+import { writeSmall } from '../oci/small-files.js';
 import path from 'node:path';
 import { writeEtcFiles } from '../oci/etc-files.js';
 import { readFileInRoot } from '../oci/rootfs-path.js';
@@ -67,7 +67,7 @@ export async function prepareBundle(ctx: RuntimeContext, c: Container): Promise<
     ...(ctx.initBinary ? { initBinary: ctx.initBinary } : {}),
   });
   const file = path.join(bundle, 'config.json');
-  writeSmallAtomic(file, JSON.stringify(spec), 0o600);
+  writeSmall(file, JSON.stringify(spec), 0o600);
   mark('config');
   ctx.logger.debug({ id: c.id, at: ms }, 'bundle made'); // ms since the start of each step's line
   return { netnsPath: network.netnsPath === 'host' ? '' : (network.netnsPath ?? '') };

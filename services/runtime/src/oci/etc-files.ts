@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readSmall, writeSmallAtomic } from './small-files.js';
+import { readSmall, writeSmall } from './small-files.js';
 import path from 'node:path';
 import type { NetworkSetup } from '../domain/ports.js';
 
@@ -40,8 +40,8 @@ export function resolvConf(host: string, dns: string[], search: string[]): strin
   return `${lines.filter((l) => l.trim() !== '').join('\n')}\n`;
 }
 
-function writeAtomic(file: string, text: string): void {
-  writeSmallAtomic(file, text, 0o644);
+function writeEtc(file: string, text: string): void {
+  writeSmall(file, text, 0o644);
 }
 
 /**
@@ -54,7 +54,7 @@ export async function writeEtcFiles(
 ): Promise<EtcPaths> {
   const hostEtc = opts.hostEtc ?? '/etc';
   const paths = etcPaths(dir);
-  writeAtomic(paths.hostname, `${opts.hostname}\n`);
+  writeEtc(paths.hostname, `${opts.hostname}\n`);
   if (opts.network.netnsPath === 'host') {
     return { hostname: paths.hostname, hosts: path.join(hostEtc, 'hosts'), resolvConf: path.join(hostEtc, 'resolv.conf') };
   }
@@ -64,9 +64,9 @@ export async function writeEtcFiles(
     return { hostname: paths.hostname, hosts: shared.hosts, resolvConf: shared.resolvConf };
   }
   const hosts = [...LOCALHOST_LINES, ...opts.network.hosts, ...opts.extraHosts.map(extraHostLine)];
-  writeAtomic(paths.hosts, `${hosts.join('\n')}\n`);
+  writeEtc(paths.hosts, `${hosts.join('\n')}\n`);
   const host = readSmall(path.join(hostEtc, 'resolv.conf')) ?? '';
   const dns = opts.dns.length ? opts.dns : opts.network.dnsServers;
-  writeAtomic(paths.resolvConf, resolvConf(host, dns, opts.network.dnsSearch));
+  writeEtc(paths.resolvConf, resolvConf(host, dns, opts.network.dnsSearch));
   return paths;
 }

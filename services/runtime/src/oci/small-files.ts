@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 /**
  * Reads, writes and removals of the runtime's own small files — bundle and state files, exit
@@ -19,11 +19,15 @@ export function readSmall(file: string): string | undefined {
   }
 }
 
-/** Writes through a temporary file and a rename: readers see the old text or the new. */
-export function writeSmallAtomic(file: string, text: string, mode: number): void {
-  const tmp = `${file}.tmp`;
-  writeFileSync(tmp, text, { mode });
-  renameSync(tmp, file);
+/**
+ * Writes a bundle file in place. Bundle files (config.json, the /etc files) are all written again
+ * at every start, before the runtime reads them and before anything is bind-mounted from them, so
+ * a half-written file is never read: no temporary file and rename (creating a file costs the most
+ * here; a restart then only truncates), and a container sharing another's /etc files (`--network
+ * container:x`) keeps seeing x's file when x restarts (a rename would leave it the old inode).
+ */
+export function writeSmall(file: string, text: string, mode: number): void {
+  writeFileSync(file, text, { mode });
 }
 
 /**
