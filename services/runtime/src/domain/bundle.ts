@@ -84,9 +84,13 @@ export async function releaseResources(ctx: RuntimeContext, c: Container): Promi
   // The sandbox does not depend on the runtime container or the rootfs: it goes meanwhile.
   const [local, network] = await Promise.allSettled([
     (async () => {
-      await ctx.runtime.delete(c.id);
+      // The host's rootfs mount is not the container's (that lives in its own mount namespace):
+      // it can go while the runtime deletes the container. An unmount waits for an RCU grace
+      // period, asleep; the delete meanwhile is CPU.
+      const [deleted, unmounted] = await Promise.allSettled([ctx.runtime.delete(c.id), ctx.rootfs.unmount(ctx.paths.rootfs(c.id))]);
+      if (deleted.status === 'rejected') throw deleted.reason;
+      if (unmounted.status === 'rejected') throw unmounted.reason;
       if (c.spec.ipcMode === 'shareable') await ctx.rootfs.unmount(shmDir(ctx, c.id));
-      await ctx.rootfs.unmount(ctx.paths.rootfs(c.id));
     })(),
     releaseNetwork(ctx, c),
   ]);

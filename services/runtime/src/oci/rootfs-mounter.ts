@@ -1,12 +1,15 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { BerthError, errorKind, runCommand } from '@berth/kit';
 import type { MountSpec } from '../domain/container.js';
 import type { RootfsMounter } from '../domain/ports.js';
 import { MNT_DETACH, overlayData, type PerlHelper } from './perl-helper.js';
 
-/** Mount points of this mount namespace (field 5 of /proc/self/mountinfo, octal escapes decoded). */
+/**
+ * Mount points of this mount namespace (field 5 of /proc/self/mountinfo, octal escapes decoded).
+ * Read synchronously: it is checked around every rootfs mount and unmount (see small-files.ts).
+ */
 export async function mountPoints(): Promise<string[]> {
-  const text = await readFile('/proc/self/mountinfo', 'utf8');
+  const text = readFileSync('/proc/self/mountinfo', 'utf8');
   return text.split('\n').filter(Boolean).map((line) => line.split(' ')[4]!.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))));
 }
 
@@ -21,7 +24,7 @@ export class CommandRootfsMounter implements RootfsMounter {
   async mount(mounts: MountSpec[], target: string): Promise<void> {
     if (mounts.length !== 1) throw new BerthError('internal', `expected one rootfs mount, got ${mounts.length}`);
     const m = mounts[0]!;
-    await mkdir(target, { recursive: true, mode: 0o755 });
+    mkdirSync(target, { recursive: true, mode: 0o755 });
     if (await this.isMounted(target)) return;
     const data = this.syscalls?.available ? overlayData(m.type, m.options) : undefined;
     if (data !== undefined) {

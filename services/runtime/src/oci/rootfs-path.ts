@@ -1,5 +1,4 @@
-import { constants } from 'node:fs';
-import { lstat, open, readlink } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { BerthError } from '@berth/kit';
 
@@ -11,6 +10,14 @@ const MAX_LINKS = 40;
  * place outside root, whatever the image's symlinks say.
  */
 export async function resolveInRoot(root: string, unsafe: string): Promise<string> {
+  return resolveInRootSync(root, unsafe);
+}
+
+/**
+ * resolveInRoot's work, synchronously: a few lstat calls on a local filesystem, microseconds each
+ * (see small-files.ts for why the start path prefers that to thread-pool round trips).
+ */
+export function resolveInRootSync(root: string, unsafe: string): string {
   const pending = unsafe.split('/').filter(Boolean);
   const resolved: string[] = [];
   let links = 0;
@@ -22,10 +29,13 @@ export async function resolveInRoot(root: string, unsafe: string): Promise<strin
       continue;
     }
     const candidate = path.join(root, ...resolved, part);
-    const st = await lstat(candidate).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
-      throw err;
-    });
+    let st;
+    try {
+      st = lstatSync(candidate);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+    }
     if (!st?.isSymbolicLink()) {
       // A missing part is kept, and the rest still goes through this loop: "missing/../.." must
       // pop within root, not be joined lexically past it.
@@ -33,29 +43,32 @@ export async function resolveInRoot(root: string, unsafe: string): Promise<strin
       continue;
     }
     if (++links > MAX_LINKS) throw new BerthError('invalid_argument', `too many symlinks resolving ${unsafe}`);
-    const target = await readlink(candidate);
+    const target = readlinkSync(candidate);
     if (target.startsWith('/')) resolved.length = 0;
     pending.unshift(...target.split('/').filter(Boolean));
   }
   return path.join(root, ...resolved);
 }
 
-/** Reads a regular file inside root (see resolveInRoot); undefined when it does not exist. */
+/**
+ * Reads a regular file inside root (see resolveInRoot); undefined when it does not exist. Used at
+ * every start for /etc/passwd and /etc/group, so synchronous (small files, local filesystem).
+ */
 export async function readFileInRoot(root: string, unsafe: string, maxBytes = 4 * 1024 * 1024): Promise<string | undefined> {
-  const file = await resolveInRoot(root, unsafe);
-  let handle;
+  const file = resolveInRootSync(root, unsafe);
+  let fd: number;
   try {
-    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
   try {
-    const st = await handle.stat();
+    const st = fstatSync(fd);
     if (!st.isFile()) return undefined;
     if (st.size > maxBytes) throw new BerthError('invalid_argument', `${unsafe} in the container is too large`);
-    return await handle.readFile('utf8');
+    return readFileSync(fd, 'utf8');
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
