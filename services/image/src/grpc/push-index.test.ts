@@ -4,17 +4,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { httpRequest, pushImage, startRegistry, tempDir, twoPlatformIndex, writeOciLayout, type ImageIndex, type RegistryFixture, type TempDir } from '@berth/fixtures';
+import { MANIFEST_ACCEPT, httpRequest, pushImage, startRegistry, tempDir, twoPlatformIndex, writeOciLayout, type ImageIndex, type RegistryFixture, type TempDir } from '@berth/fixtures';
 import type { image } from '@berth/proto';
 import { pull, startStack, type Stack } from '../testing/stack.js';
 
 const run = promisify(execFile);
-const ACCEPT = [
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-].join(', ');
 
 describe('multi-platform images: pull keeps the index, push sends it', () => {
   let stack: Stack;
@@ -31,7 +25,7 @@ describe('multi-platform images: pull keeps the index, push sends it', () => {
     return out;
   };
   const remote = async (registry: RegistryFixture, repo: string, reference: string) => {
-    const res = await httpRequest(`${registry.url}/v2/${repo}/manifests/${reference}`, { headers: { Accept: ACCEPT } });
+    const res = await httpRequest(`${registry.url}/v2/${repo}/manifests/${reference}`, { headers: { Accept: MANIFEST_ACCEPT } });
     return { status: res.status, digest: res.headers['docker-content-digest'], body: res.body };
   };
   const hasBlob = async (registry: RegistryFixture, repo: string, digest: string) =>

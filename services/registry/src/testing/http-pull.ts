@@ -1,12 +1,7 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
+import { MANIFEST_ACCEPT } from '@berth/fixtures';
 
-const ACCEPT = [
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-].join(', ');
 
 export interface Fetched {
   status: number;
@@ -49,7 +44,7 @@ export interface PulledImage {
  * at once, checking each digest. `received` (digest → bytes so far) shows progress meanwhile.
  */
 export async function httpPull(base: string, name: string, reference: string, received = new Map<string, number>()): Promise<PulledImage> {
-  const m = await httpGet(`${base}/v2/${name}/manifests/${reference}`, { headers: { accept: ACCEPT } });
+  const m = await httpGet(`${base}/v2/${name}/manifests/${reference}`, { headers: { accept: MANIFEST_ACCEPT } });
   if (m.status !== 200) throw new Error(`manifest ${name}:${reference}: HTTP ${m.status} ${m.body.toString()}`);
   const manifestDigest = `sha256:${createHash('sha256').update(m.body).digest('hex')}`;
   const doc = JSON.parse(m.body.toString()) as { config: { digest: string }; layers: Array<{ digest: string }> };
