@@ -1,10 +1,7 @@
 import { parseArgs, type FlagSpec } from './args.js';
 import type { AnyCommand, CliContext, Output } from './command.js';
 import { COMMANDS, findCommand } from './commands/index.js';
-import { DEFAULT_HOST, EngineClient } from './engine-client.js';
-import { CliError, DaemonError, UsageError } from './errors.js';
-import { StreamError } from './render/pull-progress.js';
-import { CLI_VERSION } from './cli-version.js';
+import { CliError, DaemonError, StreamError, UsageError } from './errors.js';
 
 export interface CliIo {
   /** BERTH_HOST is read from here (main.ts passes process.env). */
@@ -61,6 +58,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   try {
     const global = parseArgs(globalArgs, GLOBAL_FLAGS);
     if (global.flags.get('version') === true) {
+      const { CLI_VERSION } = await import('./cli-version.js'); // read only for the version
       io.stdout.write(`berth version ${CLI_VERSION}\n`);
       return 0;
     }
@@ -82,6 +80,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return 0;
     }
     const options = command.parse(args);
+    // Loaded here, not at start-up: help, --version and usage errors need no HTTP client.
+    const { DEFAULT_HOST, EngineClient } = await import('./engine-client.js');
     const host = (global.flags.get('host') as string | undefined) ?? io.env['BERTH_HOST'] ?? DEFAULT_HOST;
     const ctx: CliContext = { client: new EngineClient(host), env: io.env, stdout: io.stdout, stderr: io.stderr, onSignal: io.onSignal, ...(io.stdin && { stdin: io.stdin }), ...(io.terminal && { terminal: io.terminal }) };
     return await command.action(options, ctx);

@@ -30,3 +30,6 @@ export class CliError extends Error {
     this.name = 'CliError';
   }
 }
+
+/** The daemon reported an error inside a progress stream (pull, push) after its 200: printed as is. */
+export class StreamError extends Error {}

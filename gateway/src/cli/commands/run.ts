@@ -1,9 +1,6 @@
 import type { CliContext, Command } from '../command.js';
 import { CliError, DaemonError } from '../errors.js';
-import { pullImage } from '../pull-image.js';
 import { copyContainerOutput } from '../render/output-demux.js';
-import { runSession } from '../interactive.js';
-import { familiarTagged } from '../../reference/image-reference.js';
 import { createBody, parseRunOptions, RUN_FLAGS, type RunOptions } from './run-options.js';
 import type { WaitResponse } from './wait.js';
 
@@ -34,6 +31,15 @@ export const runCommand: Command<RunOptions> = {
   },
 };
 
+/**
+ * Pulls `ref` for `run`. The pull code (reference grammar, progress renderer, credentials) is
+ * loaded only when an image has to be pulled: most runs find it there already.
+ */
+async function pull(ctx: CliContext, ref: string): Promise<void> {
+  const { pullImage } = await import('../pull-image.js');
+  await pullImage(ctx, ref, ctx.stderr);
+}
+
 /** Creates the container, pulling its image first when it is missing (or always, with --pull always). */
 async function createContainer(o: RunOptions, ctx: CliContext): Promise<string> {
   const create = () =>
@@ -41,14 +47,15 @@ async function createContainer(o: RunOptions, ctx: CliContext): Promise<string> 
       query: { name: o.name },
       body: createBody(o),
     });
-  if (o.pull === 'always') await pullImage(ctx, o.image, ctx.stderr);
+  if (o.pull === 'always') await pull(ctx, o.image);
   let created: { Id: string; Warnings?: string[] | null };
   try {
     created = await create();
   } catch (err) {
     if (!(err instanceof DaemonError) || err.status !== 404 || o.pull !== 'missing') throw err;
+    const { familiarTagged } = await import('../../reference/image-reference.js');
     ctx.stderr.write(`Unable to find image '${familiarTagged(o.image)}' locally\n`);
-    await pullImage(ctx, o.image, ctx.stderr);
+    await pull(ctx, o.image);
     created = await create();
   }
   for (const w of created.Warnings ?? []) ctx.stderr.write(`WARNING: ${w}\n`);
@@ -76,21 +83,34 @@ async function runInForeground(id: string, o: RunOptions, ctx: CliContext): Prom
       if (o.rm) await client.call('DELETE', `/containers/${id}`, { query: { force: true } }).catch(() => 0);
       throw asRunFailure(err);
     }
+    let result: WaitResponse;
     if (session) {
+      const { runSession } = await import('../interactive.js'); // -i/-t only
       const resize = (size: { rows: number; columns: number }) => client.call('POST', `/containers/${id}/resize`, { query: { h: size.rows, w: size.columns } });
       await runSession({ ...session, tty: o.tty, stdin: o.interactive, resize }, ctx);
       // The output ends when the process exits — or when the user typed the detach keys, and then
       // the container goes on: a container still running a moment later was detached from.
       const gone = AbortSignal.timeout(2000);
       const exited = await client
-        .json('POST', `/containers/${id}/wait`, { query: { condition: 'not-running' }, signal: gone })
-        .then(() => true, (err: Error) => (gone.aborted ? false : Promise.reject(err)));
+        .json<WaitResponse>('POST', `/containers/${id}/wait`, { query: { condition: 'not-running' }, signal: gone })
+        .then((response) => ({ response }), (err: Error) => (gone.aborted ? undefined : Promise.reject(err)));
       if (!exited) return 0;
+      result = exited.response;
     } else {
-      const logs = await client.stream('GET', `/containers/${id}/logs`, { query: { follow: true, stdout: true, stderr: true } });
-      await copyContainerOutput(logs, o.tty, ctx.stdout, ctx.stderr);
+      // The wait goes out with the logs rather than after them: the daemon records the exit a few
+      // ms after the output ends, and by then the answer is on its way (a round trip less too).
+      const done = new AbortController();
+      const logs = client.stream('GET', `/containers/${id}/logs`, { query: { follow: true, stdout: true, stderr: true } });
+      const waited = client.json<WaitResponse>('POST', `/containers/${id}/wait`, { query: { condition: 'not-running' }, signal: done.signal });
+      waited.catch(() => undefined); // awaited below, or abandoned when the logs fail
+      try {
+        await copyContainerOutput(await logs, o.tty, ctx.stdout, ctx.stderr);
+      } catch (err) {
+        done.abort();
+        throw err;
+      }
+      result = await waited;
     }
-    const result = await client.json<WaitResponse>('POST', `/containers/${id}/wait`, { query: { condition: 'not-running' } });
     if (result.Error?.Message) ctx.stderr.write(`${result.Error.Message}\n`);
     if (o.rm) await client.call('DELETE', `/containers/${id}`, { query: { force: true } });
     return result.StatusCode;

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { goArch } from '@berth/kit';
+import { goArch } from '@berth/kit/platform';
 import type { Command } from '../command.js';
 import { CLI_VERSION } from '../cli-version.js';
 

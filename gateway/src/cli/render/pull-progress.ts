@@ -1,5 +1,6 @@
 import { progressText } from '../../format/progress-bar.js';
 import type { Output } from '../command.js';
+import { StreamError } from '../errors.js';
 
 /** A line of the daemon's JSON message stream, as the CLI reads it. */
 export interface ProgressMessage {
@@ -10,8 +11,6 @@ export interface ProgressMessage {
   errorDetail?: { message?: string };
   error?: string;
 }
-
-export class StreamError extends Error {}
 
 const ESC = '\x1b[';
 

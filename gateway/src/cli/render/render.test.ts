@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ellipsis, renderTable, shortId } from './table.js';
-import { PullProgressRenderer, StreamError } from './pull-progress.js';
+import { StreamError } from '../errors.js';
+import { PullProgressRenderer } from './pull-progress.js';
 import { jsonLines } from './json-lines.js';
 import { copyContainerOutput } from './output-demux.js';
 import { encodeFrame, StreamType } from '../../stream/multiplexed-stream.js';
