@@ -3,6 +3,16 @@ import type { Output } from './command.js';
 import { runCli } from './cli.js';
 
 // The berth CLI process: the only place that touches process.env, argv, stdio and signals.
+
+// A reader that goes away (`berth ps | head -1`) ends the output, not with a stack trace: the
+// process leaves quietly, as a command whose output pipe closed does (status 141 = SIGPIPE, as sh
+// reports it).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(141);
+  });
+}
 const output = (stream: NodeJS.WriteStream): Output => ({
   write: (text) => void stream.write(text),
   isTTY: stream.isTTY === true,
