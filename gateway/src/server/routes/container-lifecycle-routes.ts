@@ -11,11 +11,11 @@ const WAIT_CONDITIONS = new Set(['not-running', 'next-exit', 'removed']);
 export function containerLifecycleRoutes(router: Router, { backends }: RouteDeps): void {
   const { containers } = backends;
 
-  router.post('/containers/:id/start', 'container.Start', async ({ res, params, signal }) => {
-    const { container } = await containers.getContainer({ id: params['id']! }, { signal });
-    if (container?.state?.running) return sendEmpty(res, 304);
-    await containers.startContainer({ id: container?.id ?? params['id']! });
-    sendEmpty(res, 204);
+  router.post('/containers/:id/start', 'container.Start', async ({ res, params }) => {
+    // The runtime resolves the name or id prefix and says when there was nothing to do: one
+    // round trip on the way of every `docker run`.
+    const { alreadyRunning } = await containers.startContainer({ id: params['id']! });
+    sendEmpty(res, alreadyRunning ? 304 : 204);
   });
 
   router.post('/containers/:id/stop', 'container.Stop', async ({ res, params, query }) => {

@@ -76,7 +76,12 @@ export class InMemoryRuntime {
         this.logs.set(id, []);
         return { container: c, warnings: [] };
       },
-      startContainer: async ({ id }) => (this.run(this.get(id)), {}),
+      startContainer: async ({ id }) => {
+        const c = this.get(id);
+        if (c.state!.running) return { alreadyRunning: true };
+        this.run(c);
+        return { alreadyRunning: false };
+      },
       stopContainer: async ({ id }) => {
         const c = this.get(id);
         if (!c.state!.running) return { alreadyStopped: true };

@@ -37,7 +37,7 @@ export class ContainerService {
     });
   }
 
-  start(ref: string): Promise<void> {
+  start(ref: string): Promise<{ alreadyRunning: boolean }> {
     return this.span('container.Start', ref, (id) => startContainer(this.ctx, id));
   }
 

@@ -24,6 +24,8 @@ describe('pause, rename, update, top, stats (real runc + conmon)', () => {
 
   it('pauses (freezer) and unpauses, with events; refuses what Docker refuses', async () => {
     const id = await h.run({ cmd: ['sleep', '300'] });
+    // Starting a running container does nothing and says so (Docker's 304); by name prefix too.
+    assert.deepEqual(await h.client.startContainer({ id: id.slice(0, 12) }), { alreadyRunning: true });
     await h.client.pauseContainer({ id });
     assert.equal(await cg('freezer', id, 'freezer.state'), 'FROZEN');
     const c = await state(id);

@@ -13,12 +13,12 @@ import { stopContainer } from './stop-container.js';
 
 /**
  * Starts a created or exited container: bundle, then conmon (which runs `runtime create`), then
- * `runtime start`. Starting a running container is a no-op (Docker answers 304).
+ * `runtime start`. Starting a running container is a no-op (Docker answers 304): `alreadyRunning`.
  */
-export async function startContainer(ctx: RuntimeContext, id: string): Promise<void> {
-  await ctx.locks.run(id, async () => {
+export async function startContainer(ctx: RuntimeContext, id: string): Promise<{ alreadyRunning: boolean }> {
+  return ctx.locks.run(id, async () => {
     const c = mustGet(ctx, id);
-    if (isRunning(c)) return;
+    if (isRunning(c)) return { alreadyRunning: true };
     if (c.state.status === Status.Removing || c.state.status === Status.Dead) {
       throw new BerthError('failed_precondition', `container ${id} is marked for removal and cannot be started`);
     }
@@ -28,6 +28,7 @@ export async function startContainer(ctx: RuntimeContext, id: string): Promise<v
     const started = await startLocked(ctx, mustGet(ctx, id));
     await publishVolumeMounts(ctx, started, 'mount');
     await publish(ctx, started, 'start');
+    return { alreadyRunning: false };
   });
 }
 

@@ -28,7 +28,7 @@ export function containersHandlers(
       const { container, warnings } = await containers.create({ name: req.name, spec: specFromProto(req.spec) });
       return { container: containerToProto(container), warnings };
     },
-    startContainer: async (req) => (await containers.start(req.id), {}),
+    startContainer: async (req) => containers.start(req.id),
     stopContainer: async (req) =>
       containers.stop(req.id, {
         ...(req.timeoutSeconds !== undefined ? { timeoutSeconds: req.timeoutSeconds } : {}),

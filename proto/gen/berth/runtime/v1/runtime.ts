@@ -253,6 +253,8 @@ export interface StartContainerRequest {
 }
 
 export interface StartContainerResponse {
+  /** nothing was done (Docker answers 304) */
+  alreadyRunning: boolean;
 }
 
 export interface StopContainerRequest {
@@ -2727,11 +2729,14 @@ export const StartContainerRequest: MessageFns<StartContainerRequest> = {
 };
 
 function createBaseStartContainerResponse(): StartContainerResponse {
-  return {};
+  return { alreadyRunning: false };
 }
 
 export const StartContainerResponse: MessageFns<StartContainerResponse> = {
-  encode(_: StartContainerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: StartContainerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.alreadyRunning !== false) {
+      writer.uint32(8).bool(message.alreadyRunning);
+    }
     return writer;
   },
 
@@ -2742,6 +2747,14 @@ export const StartContainerResponse: MessageFns<StartContainerResponse> = {
     while (reader.pos < end) {
       const tag = reader.uint32();
       switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.alreadyRunning = reader.bool();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
