@@ -2,7 +2,8 @@
 // after another with the stock docker CLI: the wall time of that loop for berth and for dockerd
 // 20.10 (and podman 4.3), then the memory of each per-container helper — PSS from
 // /proc/PID/smaps_rollup 5 s after the last start: berth's conmon, dockerd's
-// containerd-shim-runc-v2, podman's conmon — and the daemons' RSS. Targets: berth's loop ≤ 0.3×
+// containerd-shim-runc-v2, podman's conmon — and the daemons' RSS. Each engine is warmed up first
+// with 3 containers, started and removed. Targets: berth's loop ≤ 0.3×
 // dockerd's, conmon PSS ≤ 0.5 MB. Asserts nothing; removes every container and puts the host back.
 // Usage: node bench/density.mjs [containers]    (from the repo root, as root, after `npm run build`)
 import { readFileSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -26,8 +27,18 @@ function run(cmd, args, env = { PATH: process.env.PATH }) {
   return r.stdout;
 }
 
-/** Starts COUNT detached sleepers one after another; wall time in s. */
+const WARMUP = 3;
+
+/**
+ * Starts COUNT detached sleepers one after another; wall time in s. Each engine first starts and
+ * removes WARMUP of them (as run-latency warms up): a daemon that has just started pays one-time
+ * costs on its first containers (berth's services compile their code paths on first use), which
+ * a long-running daemon does not.
+ */
 function startMany(cmd, args, env) {
+  const ids = [];
+  for (let i = 0; i < WARMUP; i++) ids.push(run(cmd, [...args, 'sleep', '3600'], env).trim().split('\n').pop());
+  run(cmd, [...args.slice(0, args.indexOf('run')), 'rm', '-f', ...ids], env);
   const t0 = performance.now();
   for (let i = 0; i < COUNT; i++) run(cmd, [...args, 'sleep', '3600'], env);
   return (performance.now() - t0) / 1000;
