@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { chmod, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { BerthError } from '@berth/kit';
@@ -46,6 +47,7 @@ export class AttachHub {
   }
 
   close(): void {
+    if (this.server) rmSync(this.socketPath, { force: true });
     this.server?.close();
     this.server = undefined;
     this.listening = undefined;

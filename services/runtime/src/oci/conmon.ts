@@ -8,7 +8,7 @@ import { launchExec } from './conmon-exec.js';
 import { createFailure } from './create-failure.js';
 import { CtlMessage, writeCtl } from './ctl-fifo.js';
 import type { PerlHelper } from './perl-helper.js';
-import { readSmall, removeTree } from './small-files.js';
+import { procStat, readSmall, removeTree } from './small-files.js';
 
 export interface ConmonOptions {
   binary: string;
@@ -25,8 +25,7 @@ export interface ConmonOptions {
 
 /** /proc/<pid>/stat's state letter, or undefined when there is no such process. */
 async function procState(pid: number): Promise<string | undefined> {
-  const text = readSmall(`/proc/${pid}/stat`);
-  return text?.slice(text.lastIndexOf(')') + 2, text.lastIndexOf(')') + 3);
+  return procStat(pid)?.[0];
 }
 
 /**

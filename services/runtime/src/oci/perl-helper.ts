@@ -231,7 +231,6 @@ export class PerlHelper {
    * helper connects to `hubPath`, sends `token`, and forks the relay on that connection. Its pid.
    */
   async relay(socketPath: string, hubPath: string, token: string, wait: boolean): Promise<number> {
-    if (this.closed) throw new BerthError('unavailable', 'perl helper closed');
     return (await this.call(['relay', socketPath, hubPath, token, wait ? '1' : '']))!;
   }
 

@@ -1,6 +1,6 @@
 import { readFile, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
-import { readSmall } from './small-files.js';
+import { procStat } from './small-files.js';
 
 interface RuncState {
   init_process_pid?: number;
@@ -11,10 +11,8 @@ interface RuncState {
 
 /** The start time (clock ticks, field 22 of /proc/<pid>/stat) of a live process; undefined when gone. */
 export async function processStartTime(pid: number): Promise<number | undefined> {
-  const stat = readSmall(`/proc/${pid}/stat`);
-  if (!stat) return undefined;
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return fields[0] === 'Z' ? undefined : Number(fields[19]);
+  const fields = procStat(pid);
+  return !fields || fields[0] === 'Z' ? undefined : Number(fields[19]);
 }
 
 /**

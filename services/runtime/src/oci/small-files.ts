@@ -31,6 +31,15 @@ export function writeSmall(file: string, text: string, mode: number): void {
 }
 
 /**
+ * The fields of /proc/<pid>/stat after the command name (state first, so field N of proc(5) is
+ * [N - 3]); undefined when there is no such process.
+ */
+export function procStat(pid: number): string[] | undefined {
+  const text = readSmall(`/proc/${pid}/stat`);
+  return text?.slice(text.lastIndexOf(')') + 2).split(' ');
+}
+
+/**
  * rm -rf of one of the runtime's own directories (a bundle, a run dir, a state dir). A bundle
  * holds the container's log too, which rotation bounds (3 × 10 MiB by default): unlinking that
  * is about a millisecond.
