@@ -227,3 +227,12 @@ export function isTcpAddress(address: string): boolean {
 export function serviceDirs(config: BerthConfig, service: string): { state: string; run: string } {
   return { state: path.join(config.stateRoot, service), run: path.join(config.runRoot, service) };
 }
+
+/**
+ * The image service's ingest directory (partial blobs): the one place, besides its own state,
+ * where the registry service writes. A pull's layer bytes go straight from the registry's socket
+ * into their ingest file there (StreamBlob's `into_file`), not through a second socket.
+ */
+export function ingestDir(config: BerthConfig): string {
+  return path.join(serviceDirs(config, 'image').state, 'content', 'ingest');
+}

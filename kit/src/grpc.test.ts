@@ -58,12 +58,12 @@ test('unary, server stream, error kinds and trace context over a unix socket', a
   });
 
   const seen = [];
-  for await (const m of client.fetchBlob({ repository: 'r', digest: 'd', offset: 0 })) seen.push(m.data.toString());
+  for await (const m of client.fetchBlob({ repository: 'r', digest: 'd', offset: 0, intoFile: '' })) seen.push(m.data.toString());
   assert.deepEqual(seen, ['d0', 'd1', 'd2']);
   const partial: string[] = [];
   await assert.rejects(
     (async () => {
-      for await (const m of client.fetchBlob({ repository: 'r', digest: 'liar', offset: 0 })) partial.push(m.data.toString());
+      for await (const m of client.fetchBlob({ repository: 'r', digest: 'liar', offset: 0, intoFile: '' })) partial.push(m.data.toString());
     })(),
     (err) => errorKind(err) === 'data_loss',
   );
@@ -133,6 +133,6 @@ test('a restarted server is reachable at once: calls made between reconnect atte
   // Back: the very next calls get through, unary and streaming.
   assert.equal((await client.statBlob({ repository: 'r', digest: 'abcd' })).size, 4);
   const chunks = [];
-  for await (const c of client.fetchBlob({ repository: 'r', digest: 'd', offset: 0 })) chunks.push(c);
+  for await (const c of client.fetchBlob({ repository: 'r', digest: 'd', offset: 0, intoFile: '' })) chunks.push(c);
   assert.equal(chunks.length, 1);
 });

@@ -57,7 +57,7 @@ export async function compose(config: BerthConfig, deps: ServiceDeps, options: C
     await snapshots.init();
     const limits = { ...pullLimits(config), ...options.limits };
     const workers = options.unpacker ? undefined : new WorkerLayerUnpacker(limits.maxLayerBytes);
-    const grpcRegistry = options.registry ? undefined : new GrpcRegistryClient(config.addresses.registry, config);
+    const grpcRegistry = options.registry ? undefined : new GrpcRegistryClient(config.addresses.registry, config, deps.logger.child({ component: 'registry-client' }));
     const grpcPusher = options.pusher ? undefined : new GrpcRegistryPusher(config.addresses.registry, config);
     const ctx: ImageContext = {
       content,

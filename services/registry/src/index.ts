@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { serve, serviceDirs, startGrpcServer, type BerthConfig, type ServiceDeps } from '@berth/kit';
+import { ingestDir, serve, serviceDirs, startGrpcServer, type BerthConfig, type ServiceDeps } from '@berth/kit';
 import { registry } from '@berth/proto';
 import { registrySettings, type RegistryStartOptions } from './config.js';
 import { Registry } from './domain/registry.js';
@@ -34,7 +34,7 @@ export async function start(config: BerthConfig, deps: ServiceDeps, options: Reg
     const server = await startGrpcServer({
       name: 'registry',
       address,
-      services: [serve(registry.RegistryService, registryHandlers(reg, blobSocket))],
+      services: [serve(registry.RegistryService, registryHandlers(reg, { ...(blobSocket && { blobSocket }), ingestDir: ingestDir(config) }))],
       logger,
       ...(!address.startsWith('unix://') && config.tls.cert && { tls: config.tls }),
     });

@@ -26,6 +26,12 @@ export interface ContentWriter {
    * still checked end to end: the layer unpacked from this very file must match its diff ID.
    */
   trustSourceDigest(): void;
+  /**
+   * Counts bytes that another writer put into the ingest file (the registry service, writing
+   * straight from its socket: `RegistryClient.fetchBlobInto`): the file holds `total` bytes now.
+   * Only after trustSourceDigest, and with nothing written through `write`.
+   */
+  adopt(total: number): void;
   /** Copies the bytes (the caller may reuse its buffer); they reach the file later (see `flush`). */
   write(chunk: Uint8Array): Promise<void>;
   /** Writes out what is buffered, so that `flushed` counts every byte written. */

@@ -2,7 +2,7 @@ import { BerthError, errorKind } from '@berth/kit';
 import type { ContentWriter } from './content-store.js';
 import type { ImageContext } from './context.js';
 import type { Semaphore } from './progress-queue.js';
-import type { RegistryAuth } from './registry.js';
+import { IntoFileUnavailable, type RegistryAuth } from './registry.js';
 import type { ActiveLayer, UnpackJob } from './snapshotter.js';
 import type { Descriptor, PullProgress } from './types.js';
 
@@ -108,6 +108,7 @@ async function download(ctx: ImageContext, job: LayerJob, writer: ContentWriter,
     // From offset 0 the registry service verifies the digest (the stream fails otherwise); the
     // unpacker checks the same file's diff ID. A resumed ingest is hashed here, whole.
     if (writer.offset === 0) writer.trustSourceDigest();
+    if (writer.offset === 0 && (await downloadInto(ctx, job, writer, unpack, refused, emit))) return;
     let current = writer.offset;
     let grown = writer.flushed;
     unpack.grow(grown);
@@ -134,6 +135,40 @@ async function download(ctx: ImageContext, job: LayerJob, writer: ContentWriter,
     else await writer.discard();
     throw err;
   }
+}
+
+/**
+ * The download with the registry service writing the ingest file itself (from offset 0): this
+ * service only follows the count of bytes in the file. False, having done nothing, when the
+ * registry service cannot (download() then streams the bytes through this service).
+ */
+async function downloadInto(ctx: ImageContext, job: LayerJob, writer: ContentWriter, unpack: UnpackJob, refused: () => Error | undefined, emit: Emit): Promise<boolean> {
+  if (!ctx.registry.fetchBlobInto) return false;
+  const { digest, size: total } = job.descriptor;
+  const id = shortDigest(digest);
+  const step = Math.max(Math.floor(total / 50), 256 * 1024);
+  let reported = 0;
+  emit({ id, status: 'Downloading', current: 0, total });
+  try {
+    for await (const inFile of ctx.registry.fetchBlobInto(job.repository, digest, writer.path, job.auth, job.signal)) {
+      const refusal = refused();
+      if (refusal) throw refusal;
+      writer.adopt(inFile);
+      unpack.grow(inFile);
+      if (inFile - reported >= step || inFile === total) {
+        emit({ id, status: 'Downloading', current: inFile, total });
+        reported = inFile;
+      }
+    }
+  } catch (err) {
+    if (err instanceof IntoFileUnavailable) return false;
+    throw err;
+  }
+  unpack.end(writer.flushed);
+  emit({ id, status: 'Verifying Checksum', current: 0, total: 0 });
+  await writer.commit();
+  emit({ id, status: 'Download complete', current: 0, total: 0 });
+  return true;
 }
 
 /** Reads a small blob (a config), fetching it into the content store first when absent. */

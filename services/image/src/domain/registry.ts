@@ -42,6 +42,16 @@ export interface BlobChunk {
 export interface RegistryClient {
   resolve(reference: string, platform: Platform | undefined, auth: RegistryAuth | undefined, signal?: AbortSignal): Promise<Resolved>;
   fetchBlob(repository: string, digest: string, offset: number, auth: RegistryAuth | undefined, signal?: AbortSignal): AsyncIterable<BlobChunk>;
+  /**
+   * The whole blob written by the registry service itself into `file` (an empty ingest file),
+   * yielding the bytes in the file so far; ends without error only if the digest matched. The
+   * bytes skip a socket and a copy in this service. Absent, or throwing IntoFileUnavailable before
+   * any byte, when the registry service cannot write there: use fetchBlob.
+   */
+  fetchBlobInto?(repository: string, digest: string, file: string, auth: RegistryAuth | undefined, signal?: AbortSignal): AsyncIterable<number>;
   /** A manifest by digest (an index's children). */
   getManifest(repository: string, digest: string, auth: RegistryAuth | undefined, signal?: AbortSignal): Promise<FetchedManifest>;
 }
+
+/** fetchBlobInto cannot be used (the registry service may not write the file, or is not on this host). */
+export class IntoFileUnavailable extends Error {}

@@ -1,7 +1,7 @@
-import { createClient, type BerthConfig, type Client } from '@berth/kit';
+import { createClient, type BerthConfig, type Client, type Logger } from '@berth/kit';
 import { registry } from '@berth/proto';
-import { BlobSocketUnavailable, streamBlob } from './blob-socket-client.js';
-import type { BlobChunk, FetchedManifest, RegistryAuth, RegistryClient, Resolved } from '../domain/registry.js';
+import { BlobSocketUnavailable, streamBlob, streamBlobInto } from './blob-socket-client.js';
+import { IntoFileUnavailable, type BlobChunk, type FetchedManifest, type RegistryAuth, type RegistryClient, type Resolved } from '../domain/registry.js';
 import type { Platform } from '../domain/types.js';
 
 const RECEIVE_WINDOW = 16 * 1024 * 1024;
@@ -16,7 +16,11 @@ export class GrpcRegistryClient implements RegistryClient {
   /** Whether blobs come through StreamBlob's socket (a registry service on this host). */
   private sameHost: boolean;
 
-  constructor(address: string, config?: Pick<BerthConfig, 'tls'>) {
+  constructor(
+    address: string,
+    config?: Pick<BerthConfig, 'tls'>,
+    private readonly logger?: Logger,
+  ) {
     this.sameHost = address.startsWith('unix://');
     // Blob bytes stream through here: a large HTTP/2 window keeps the registry service sending.
     this.client = createClient(registry.RegistryService, address, { ...(config && { tls: config.tls }), receiveWindowBytes: RECEIVE_WINDOW });
@@ -44,7 +48,7 @@ export class GrpcRegistryClient implements RegistryClient {
   }
 
   async *fetchBlob(repository: string, digest: string, offset: number, auth: RegistryAuth | undefined, signal?: AbortSignal): AsyncIterable<BlobChunk> {
-    const request = { repository, digest, offset, ...(auth && { auth }) };
+    const request = { repository, digest, offset, intoFile: '', ...(auth && { auth }) };
     if (this.sameHost) {
       try {
         return yield* streamBlob(this.client, request, signal);
@@ -55,6 +59,22 @@ export class GrpcRegistryClient implements RegistryClient {
     }
     const stream = this.client.fetchBlob(request, { ...(signal && { signal }) });
     for await (const chunk of stream) yield { data: chunk.data, totalSize: chunk.totalSize };
+  }
+
+  /** Whether the registry service writes blobs into ingest files itself (until it refuses once). */
+  private intoFile = true;
+
+  async *fetchBlobInto(repository: string, digest: string, file: string, auth: RegistryAuth | undefined, signal?: AbortSignal): AsyncIterable<number> {
+    if (!this.sameHost || !this.intoFile) throw new IntoFileUnavailable('the registry service does not write into ingest files');
+    try {
+      return yield* streamBlobInto(this.client, { repository, digest, offset: 0, intoFile: file, ...(auth && { auth }) }, signal);
+    } catch (err) {
+      if (err instanceof IntoFileUnavailable) {
+        this.intoFile = false; // the socket from now on
+        this.logger?.warn({ reason: err.message }, 'the registry service does not write layers into ingest files: their bytes go through this service');
+      }
+      throw err;
+    }
   }
 
   close(): void {

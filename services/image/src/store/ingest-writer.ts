@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, rename, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
+import { constants, open, rename, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Attr, BerthError, withSpan } from '@berth/kit';
@@ -41,7 +41,10 @@ export class IngestWriter implements ContentWriter {
     const offset = existing > expected.size ? 0 : existing;
     const hash = createHash('sha256');
     if (offset > 0) for await (const chunk of createReadStream(file, { end: offset - 1 })) hash.update(chunk as Buffer);
-    const fh = await open(file, 'a');
+    // Written at explicit positions, not appended: bytes of this blob that land late (a registry
+    // service's last write into the file for an attempt that already failed, see adopt()) are the
+    // blob's own bytes at their own offsets, and cannot shift where this writer's bytes go.
+    const fh = await open(file, constants.O_WRONLY | constants.O_CREAT, 0o600);
     return new IngestWriter(file, target, expected, fh, hash, offset, offset, release);
   }
 
@@ -57,6 +60,15 @@ export class IngestWriter implements ContentWriter {
   trustSourceDigest(): void {
     if (this.written > 0) throw new BerthError('failed_precondition', 'trustSourceDigest after bytes were written');
     this.hashing = false;
+  }
+
+  adopt(total: number): void {
+    if (this.done) throw new BerthError('failed_precondition', 'adopt after the ingest was closed');
+    if (this.hashing || this.fill > 0) throw new BerthError('failed_precondition', 'adopt needs trustSourceDigest and no buffered bytes');
+    if (total < this.onDisk || total > this.expected.size) {
+      throw new BerthError('data_loss', `content ${this.expected.digest}: ${total} bytes in the ingest file, expected at most ${this.expected.size} and at least ${this.onDisk}`);
+    }
+    this.written = this.onDisk = total;
   }
 
   async write(chunk: Uint8Array): Promise<void> {
@@ -78,7 +90,7 @@ export class IngestWriter implements ContentWriter {
   async flush(): Promise<void> {
     if (this.fill === 0) return;
     const bytes = this.fill;
-    await writeFully(this.fh, [this.batch.subarray(0, bytes)]);
+    await writeFully(this.fh, [this.batch.subarray(0, bytes)], this.onDisk);
     this.fill = 0;
     this.onDisk += bytes;
   }

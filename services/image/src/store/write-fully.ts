@@ -9,14 +9,19 @@ import { BerthError } from '@berth/kit/errors';
  */
 export const WRITE_BATCH = 1 << 20;
 
-/** writev that loops until every byte is written (a short write happens near ENOSPC). */
-export async function writeFully(fh: FileHandle, chunks: Uint8Array[]): Promise<void> {
+/**
+ * writev that loops until every byte is written (a short write happens near ENOSPC): at the
+ * file position, or from `position` on when given.
+ */
+export async function writeFully(fh: FileHandle, chunks: Uint8Array[], position?: number): Promise<void> {
   let rest = chunks.filter((c) => c.length > 0);
+  let at = position;
   while (rest.length > 0) {
     const want = rest.reduce((n, c) => n + c.length, 0);
-    const { bytesWritten } = rest.length === 1 ? await fh.write(rest[0]!) : await fh.writev(rest);
+    const { bytesWritten } = rest.length === 1 ? await fh.write(rest[0]!, 0, rest[0]!.length, at ?? null) : await fh.writev(rest, at);
     if (bytesWritten === want) return;
     if (bytesWritten <= 0) throw new BerthError('resource_exhausted', 'write made no progress (disk full?)');
+    if (at !== undefined) at += bytesWritten;
     rest = skip(rest, bytesWritten);
   }
 }

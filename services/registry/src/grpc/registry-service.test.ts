@@ -68,7 +68,7 @@ describe('registry gRPC service over a unix socket', () => {
     const fetch = async (offset: number) => {
       const parts: Buffer[] = [];
       let total = -1;
-      for await (const chunk of client.fetchBlob({ repository: `${reg.host}/multi`, digest: image.layers[0]!.digest, offset, auth: undefined })) {
+      for await (const chunk of client.fetchBlob({ repository: `${reg.host}/multi`, digest: image.layers[0]!.digest, offset, auth: undefined, intoFile: '' })) {
         if (total < 0) total = chunk.totalSize;
         parts.push(Buffer.from(chunk.data));
       }
@@ -88,7 +88,7 @@ describe('registry gRPC service over a unix socket', () => {
   // A deadline keeps a stream that never ends from hanging the suite: it fails the assertion instead.
   const drain = async (req: { repository: string; digest: string }) => {
     const received: Buffer[] = [];
-    for await (const chunk of client.fetchBlob({ ...req, offset: 0, auth: undefined }, { timeoutMs: 5_000 })) {
+    for await (const chunk of client.fetchBlob({ ...req, offset: 0, auth: undefined, intoFile: '' }, { timeoutMs: 5_000 })) {
       received.push(Buffer.from(chunk.data));
     }
     return Buffer.concat(received);

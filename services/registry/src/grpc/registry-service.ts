@@ -1,11 +1,20 @@
+import { closeSync } from 'node:fs';
 import { BerthError, type Handlers } from '@berth/kit';
 import type { registry } from '@berth/proto';
 import type { Registry } from '../domain/registry.js';
+import { openIngestFile, writeChunksToFile } from './blob-file.js';
 import { sendChunks, type BlobSocketServer } from './blob-socket.js';
 import { credsFromProto, filtersFromProto, platformFromProto, resolvedToProto, searchResultToProto } from './convert.js';
 
+export interface HandlerOptions {
+  /** StreamBlob's data plane (a service on a unix socket). */
+  blobSocket?: BlobSocketServer;
+  /** Where StreamBlob may write blobs itself (`into_file`): the image service's ingest directory. */
+  ingestDir?: string;
+}
+
 /** The gRPC face of the registry service: decode, call the domain, encode. */
-export function registryHandlers(reg: Registry, blobSocket?: BlobSocketServer): Partial<Handlers<typeof registry.RegistryService>> {
+export function registryHandlers(reg: Registry, { blobSocket, ingestDir }: HandlerOptions = {}): Partial<Handlers<typeof registry.RegistryService>> {
   return {
     resolve: async (req, ctx) =>
       resolvedToProto(
@@ -34,15 +43,24 @@ export function registryHandlers(reg: Registry, blobSocket?: BlobSocketServer): 
 
     streamBlob: async function* (req, ctx) {
       if (!blobSocket) throw new BerthError('unimplemented', 'StreamBlob: no blob socket (the service is not on a unix socket)');
-      const blob = await reg.fetchBlob(req.repository, req.digest, { offset: req.offset, creds: credsFromProto(req.auth), signal: ctx.signal });
-      const offer = blobSocket.offer(ctx.signal);
+      if (req.intoFile && req.offset !== 0) throw new BerthError('invalid_argument', 'StreamBlob: into_file needs offset 0 (a resume streams over the socket)');
+      // The file is checked before anything is fetched: a refusal costs no request to the registry.
+      const fd = req.intoFile ? await openIngestFile(req.intoFile, ingestDir) : undefined;
       try {
-        yield { socket: blobSocket.path, ticket: offer.ticket, totalSize: blob.totalSize, sent: 0 };
-        const sent = await sendChunks(await offer.connected, blob.chunks, ctx.signal, (chunk) => blob.recycle(chunk));
-        yield { socket: '', ticket: '', totalSize: blob.totalSize, sent };
+        const blob = await reg.fetchBlob(req.repository, req.digest, { offset: req.offset, creds: credsFromProto(req.auth), signal: ctx.signal });
+        const offer = blobSocket.offer(ctx.signal);
+        try {
+          yield { socket: blobSocket.path, ticket: offer.ticket, totalSize: blob.totalSize, sent: 0 };
+          const socket = await offer.connected;
+          const recycle = (chunk: Buffer) => blob.recycle(chunk);
+          const sent = fd === undefined ? await sendChunks(socket, blob.chunks, ctx.signal, recycle) : await writeChunksToFile(fd, socket, blob.chunks, ctx.signal, recycle);
+          yield { socket: '', ticket: '', totalSize: blob.totalSize, sent };
+        } finally {
+          offer.cancel();
+          blob.close();
+        }
       } finally {
-        offer.cancel();
-        blob.close();
+        if (fd !== undefined) closeSync(fd);
       }
     },
 

@@ -8,6 +8,8 @@ import { start, type RegistryService } from '../index.js';
 
 export interface ServiceUnderTest {
   client: Client<typeof registry.RegistryService>;
+  /** The config's state root (the image service's ingest directory is under it: kit's ingestDir). */
+  stateRoot: string;
   close(): Promise<void>;
 }
 
@@ -24,6 +26,7 @@ export async function startService(opts: { search?: Partial<SearchSettings> } = 
     const client = createClient(registry.RegistryService, service.address);
     return {
       client,
+      stateRoot: dir.path,
       async close() {
         client.close();
         try {

@@ -68,7 +68,11 @@ export interface FetchBlobRequest {
   repository: string;
   digest: string;
   offset: number;
-  auth?: RegistryAuth | undefined;
+  auth?:
+    | RegistryAuth
+    | undefined;
+  /** StreamBlob only: write the blob into this ingest file rather than onto the socket. */
+  intoFile: string;
 }
 
 export interface BlobChunk {
@@ -83,7 +87,7 @@ export interface StreamBlobEvent {
   ticket: string;
   /** Full size of the blob (not of the part from the offset). */
   totalSize: number;
-  /** Last event: bytes written to the socket. */
+  /** Last event: bytes written to the socket (or, with into_file, to the file). */
   sent: number;
 }
 
@@ -515,7 +519,7 @@ export const GetManifestResponse: MessageFns<GetManifestResponse> = {
 };
 
 function createBaseFetchBlobRequest(): FetchBlobRequest {
-  return { repository: "", digest: "", offset: 0, auth: undefined };
+  return { repository: "", digest: "", offset: 0, auth: undefined, intoFile: "" };
 }
 
 export const FetchBlobRequest: MessageFns<FetchBlobRequest> = {
@@ -531,6 +535,9 @@ export const FetchBlobRequest: MessageFns<FetchBlobRequest> = {
     }
     if (message.auth !== undefined) {
       RegistryAuth.encode(message.auth, writer.uint32(34).fork()).join();
+    }
+    if (message.intoFile !== "") {
+      writer.uint32(42).string(message.intoFile);
     }
     return writer;
   },
@@ -572,6 +579,14 @@ export const FetchBlobRequest: MessageFns<FetchBlobRequest> = {
           }
 
           message.auth = RegistryAuth.decode(reader, reader.uint32());
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.intoFile = reader.string();
           continue;
         }
       }
@@ -1762,6 +1777,10 @@ export const RegistryService = {
    * ends OK only if the blob verified (from offset 0), else with FetchBlob's error kinds: what
    * came over the socket counts only once the call ended OK. No protobuf or HTTP/2 framing per
    * chunk: a third of FetchBlob's CPU for a 200 MB pull.
+   * With `into_file` (offset 0 only) the registry service writes the bytes into that file itself
+   * and the socket carries progress instead: 8-byte little-endian counts of the bytes in the file
+   * so far. The file must be an existing, empty regular file directly in the image service's
+   * ingest directory (kit's ingestDir); anything else is refused with PERMISSION_DENIED.
    */
   streamBlob: {
     path: "/berth.registry.v1.Registry/StreamBlob",
@@ -1884,6 +1903,10 @@ export interface RegistryServer extends UntypedServiceImplementation {
    * ends OK only if the blob verified (from offset 0), else with FetchBlob's error kinds: what
    * came over the socket counts only once the call ended OK. No protobuf or HTTP/2 framing per
    * chunk: a third of FetchBlob's CPU for a 200 MB pull.
+   * With `into_file` (offset 0 only) the registry service writes the bytes into that file itself
+   * and the socket carries progress instead: 8-byte little-endian counts of the bytes in the file
+   * so far. The file must be an existing, empty regular file directly in the image service's
+   * ingest directory (kit's ingestDir); anything else is refused with PERMISSION_DENIED.
    */
   streamBlob: handleServerStreamingCall<FetchBlobRequest, StreamBlobEvent>;
   /** Size of a blob, without fetching it. */
@@ -1967,6 +1990,10 @@ export interface RegistryClient extends Client {
    * ends OK only if the blob verified (from offset 0), else with FetchBlob's error kinds: what
    * came over the socket counts only once the call ended OK. No protobuf or HTTP/2 framing per
    * chunk: a third of FetchBlob's CPU for a 200 MB pull.
+   * With `into_file` (offset 0 only) the registry service writes the bytes into that file itself
+   * and the socket carries progress instead: 8-byte little-endian counts of the bytes in the file
+   * so far. The file must be an existing, empty regular file directly in the image service's
+   * ingest directory (kit's ingestDir); anything else is refused with PERMISSION_DENIED.
    */
   streamBlob(request: FetchBlobRequest, options?: Partial<CallOptions>): ClientReadableStream<StreamBlobEvent>;
   streamBlob(
