@@ -67,7 +67,7 @@ describe('StreamingLayerUnpacker', () => {
 
   it('fails on a corrupt gzip stream and an unknown media type', async () => {
     const bad = gzipSync(tarBytes);
-    bad[bad.length - 6]! ^= 0xff;
+    bad.fill(0xff, 12, 40); // in the deflate data: the CRC-32 is not checked (the caller checks the diff ID)
     await assert.rejects(unpacker.unpack(Readable.from([bad]), 'application/vnd.oci.image.layer.v1.tar+gzip', await target()));
     await assert.rejects(unpacker.unpack(Readable.from([tarBytes]), 'application/x-foreign', await target()), (err) => errorKind(err) === 'invalid_argument');
     const corruptZstd = Buffer.from(spawnSync('zstd', ['-q', '-c'], { input: tarBytes }).stdout);
