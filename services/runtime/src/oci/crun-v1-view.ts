@@ -12,6 +12,16 @@ import { CGROUP2_SUPER_MAGIC, CGROUP_ROOT } from './crun-state.js';
  * unmounts on the host still reach it), with the cgroup2 mount detached, then exec crun. The
  * container crun makes gets its own mount namespace anyway; the wrapper's is gone when crun exits.
  * The containers live in the same v1 cgroups (cgroupsPath under each controller) as runc's would.
+ *
+ * The namespace also spares crun its start-up clone of itself. crun (runc's cloned_binary.c)
+ * guards the host's binary against a container writing it through /proc/<pid>/exe
+ * (CVE-2019-5736): unless /proc/self/exe is a sealed memfd, or is read-only with
+ * `_LIBCONTAINER_CLONED_BINARY` set, it bind-mounts itself read-only on a temporary file and
+ * re-executes from there — a second exec and dynamic link of crun, a mount, a lazy unmount and a
+ * file in /tmp, on every call. The wrapper does the same bind in its own namespace, once, on crun's
+ * path (read-only, invisible to the host, gone with the namespace) and sets the variable, which
+ * is what crun's re-executed self sees: crun goes straight on. A bind that fails leaves crun
+ * to clone itself as before.
  */
 
 const UNIFIED = path.join(CGROUP_ROOT, 'unified');
@@ -25,6 +35,9 @@ const SYSCALLS: Record<string, [unshare: number, mount: number, umount2: number]
 };
 
 const CLONE_NEWNS = 0x20000;
+const MS_RDONLY = 0x1;
+const MS_REMOUNT = 0x20;
+const MS_BIND = 0x1000;
 const MS_REC = 0x4000;
 const MS_SLAVE = 0x80000;
 const MNT_DETACH = 2;
@@ -53,10 +66,13 @@ export function wrapperSource(perl: string, crun: string, arch = process.arch): 
     '# Written by berth\'s runtime service (services/runtime/src/oci/crun-v1-view.ts): runs crun where',
     `# ${UNIFIED} is not mounted, so that crun works this cgroup-hybrid host's v1 controllers.`,
     '# No `use strict; use warnings`: loading warnings.pm alone costs more CPU than the rest.',
-    `my ($root, $unified, $crun) = ('/', ${perlQuoted(UNIFIED)}, ${perlQuoted(crun)});`,
+    `my ($root, $unified, $crun, $none) = ('/', ${perlQuoted(UNIFIED)}, ${perlQuoted(crun)}, '');`,
     `syscall(${unshare}, ${CLONE_NEWNS}) == 0 or die "crun-v1-view: unshare(CLONE_NEWNS): $!\\n";`,
     `syscall(${mount}, 0, $root, 0, ${MS_REC | MS_SLAVE}, 0) == 0 or die "crun-v1-view: making / a slave mount: $!\\n";`,
     `syscall(${umount2}, $unified, ${MNT_DETACH}) == 0 or die "crun-v1-view: umount $unified: $!\\n";`,
+    '# crun read-only here, as its own clone of itself would be: it need not make one (see crun-v1-view.ts).',
+    `$ENV{_LIBCONTAINER_CLONED_BINARY} = '1' if syscall(${mount}, $crun, $crun, 0, ${MS_BIND}, 0) == 0`,
+    `  && syscall(${mount}, $none, $crun, 0, ${MS_REMOUNT | MS_BIND | MS_RDONLY}, 0) == 0;`,
     'exec { $crun } $crun, @ARGV or die "crun-v1-view: exec $crun: $!\\n";',
     '',
   ].join('\n');
