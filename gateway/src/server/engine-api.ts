@@ -19,9 +19,11 @@ import { containerOpsRoutes } from './routes/container-ops-routes.js';
 import { volumeRoutes } from './routes/volume-routes.js';
 import { containerArchiveRoutes } from './routes/container-archive-routes.js';
 import { buildRoutes } from './routes/build-routes.js';
+import { RecentCreates } from './recent-creates.js';
 
 /** Every Engine API route berth serves, in match order. */
-export function engineApiRouter(deps: RouteDeps): Router {
+export function engineApiRouter(routeDeps: RouteDeps): Router {
+  const deps: RouteDeps = { ...routeDeps, recentCreates: routeDeps.recentCreates ?? new RecentCreates() };
   const router = new Router();
   systemRoutes(router, deps);
   imageRoutes(router, deps);

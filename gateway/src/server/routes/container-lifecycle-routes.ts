@@ -8,7 +8,7 @@ import type { RouteDeps } from './route-deps.js';
 const WAIT_CONDITIONS = new Set(['not-running', 'next-exit', 'removed']);
 
 /** Start, stop, restart, kill, pause, unpause, wait: thin forwards to the runtime. */
-export function containerLifecycleRoutes(router: Router, { backends }: RouteDeps): void {
+export function containerLifecycleRoutes(router: Router, { backends, recentCreates }: RouteDeps): void {
   const { containers } = backends;
 
   router.post('/containers/:id/start', 'container.Start', async ({ res, params }) => {
@@ -52,13 +52,15 @@ export function containerLifecycleRoutes(router: Router, { backends }: RouteDeps
   /**
    * Docker sends the headers as soon as the wait is registered and the body when it ends: the
    * docker CLI waits for those headers before it starts the container, so a fast container's exit
-   * is not missed. Errors after the headers go in the body's Error.
+   * is not missed. Errors after the headers go in the body's Error. A missing container is a 404,
+   * so the runtime is asked first — unless this gateway has just created it (recent-creates.ts).
    */
   router.post('/containers/:id/wait', 'container.Wait', async ({ res, params, query, signal }) => {
     const condition = query.get('condition') || 'not-running';
     if (!WAIT_CONDITIONS.has(condition)) throw new BerthError('invalid_argument', `invalid condition: "${condition}"`);
-    const { container } = await containers.getContainer({ id: params['id']! }, { signal });
-    const waiting = containers.waitContainer({ id: container?.id ?? params['id']!, condition }, { signal });
+    const ref = params['id']!;
+    const id = recentCreates?.take(ref) ? ref : ((await containers.getContainer({ id: ref }, { signal })).container?.id ?? ref);
+    const waiting = containers.waitContainer({ id, condition }, { signal });
     // Settled here so a failure before the headers are written is not an unhandled rejection.
     const outcome = waiting.then(
       (r) => ({ StatusCode: r.exitCode, ...(r.error ? { Error: { Message: r.error } } : {}) }),

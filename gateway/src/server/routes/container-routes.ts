@@ -12,7 +12,7 @@ import type { RouteDeps } from './route-deps.js';
  * Create, list, inspect and remove. Calls that change state are not tied to the client's
  * connection: a client that goes away mid-create must not leave a half-made container.
  */
-export function containerRoutes(router: Router, { backends }: RouteDeps): void {
+export function containerRoutes(router: Router, { backends, recentCreates }: RouteDeps): void {
   const { containers, images } = backends;
 
   router.post('/containers/create', 'container.Create', async ({ req, res, query, signal }) => {
@@ -38,6 +38,7 @@ export function containerRoutes(router: Router, { backends }: RouteDeps): void {
       throw new BerthError('not_found', `No such image: ${shown}`, { cause: err });
     }
     if (!created.container) throw new BerthError('internal', 'runtime returned no container');
+    recentCreates?.add(created.container.id);
     sendJson(res, 201, { Id: created.container.id, Warnings: created.warnings });
   });
 
@@ -57,6 +58,7 @@ export function containerRoutes(router: Router, { backends }: RouteDeps): void {
   });
 
   router.delete('/containers/:id', 'container.Remove', async ({ res, params, query }) => {
+    recentCreates?.clear();
     await containers.removeContainer({ id: params['id']!, force: queryBool(query, 'force'), removeVolumes: queryBool(query, 'v') });
     sendEmpty(res, 204);
   });
