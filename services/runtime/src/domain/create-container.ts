@@ -1,9 +1,9 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { hostname as hostHostname } from 'node:os';
 import { BerthError, errorKind, newId } from '@berth/kit';
 import { effectiveCapabilities } from '../oci/spec-defaults.js';
 import { userMounts } from '../oci/user-mounts.js';
-import { Status, ZERO_TIME, type Container, type ContainerSpec } from './container.js';
+import { Status, ZERO_TIME, type Container, type ContainerSpec, type MountSpec } from './container.js';
 import { publish, type RuntimeContext } from './context.js';
 import { findContainer } from './lookup.js';
 import { parseImageConfig, type ImageInfo } from './image-provider.js';
@@ -18,6 +18,7 @@ import { validateRestartPolicy } from './restart-policy.js';
 import { validateUlimits } from '../oci/rlimits.js';
 import { validateNamespaceModes } from './namespace-modes.js';
 import { createContainerVolumes, parseVolumeMounts, removeAnonymousVolumes } from './volume-mounts.js';
+import { makeBundleDir } from './bundle.js';
 import { validateHealthcheck } from './healthcheck-config.js';
 import { nowRfc3339 } from './time.js';
 import { stopwatch } from './stopwatch.js';
@@ -67,7 +68,15 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
   spec.hostname ||= mode.kind === 'host' ? hostHostname() : id.slice(0, 12);
   if (!ctx.seccomp && !spec.privileged) warnings.push('no default seccomp profile on this host: running without one');
   const networks = settled(attached);
-  const rootfsMounts = await ctx.images.prepareSnapshot(id, image.id);
+  const bundleMade = makeBundleDir(ctx, id, spec.networkMode); // meanwhile (bundle.ts)
+  let rootfsMounts: MountSpec[];
+  try {
+    rootfsMounts = await ctx.images.prepareSnapshot(id, image.id);
+  } catch (err) {
+    await bundleMade.catch(() => undefined);
+    await rm(ctx.paths.bundle(id), { recursive: true, force: true });
+    throw err;
+  }
   t.lap('snapshot');
   const container: Container = {
     id, name, imageId: image.id, created: nowRfc3339(), spec, path: argv[0]!, args: argv.slice(1), restartCount: 0,
@@ -76,7 +85,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
     state: { status: Status.Created, pid: 0, exitCode: 0, error: '', oomKilled: false, startedAt: ZERO_TIME, finishedAt: ZERO_TIME },
   };
   try {
-    await mkdir(ctx.paths.bundle(id), { recursive: true, mode: 0o711 });
+    await bundleMade;
     container.volumes = await createContainerVolumes(ctx, wantedVolumes);
     ctx.db.insert(container);
   } catch (err) {

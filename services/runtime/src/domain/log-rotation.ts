@@ -1,5 +1,5 @@
-import { stat } from 'node:fs/promises';
 import { rotateLog } from '../logs/log-files.js';
+import { sizeOf } from '../oci/small-files.js';
 import { Status } from './container.js';
 import type { RuntimeContext } from './context.js';
 
@@ -33,9 +33,10 @@ export class LogRotator {
     if (this.running) return;
     this.running = true;
     try {
+      // A stat per running container every second: synchronous (small-files.ts), not a
+      // thread-pool round trip each, as this pass grows with the number of containers.
       for (const c of this.ctx.db.list([Status.Running, Status.Paused])) {
-        const size = await stat(c.logPath).then((s) => s.size, () => 0);
-        if (size >= this.ctx.logMaxBytes) await this.rotate(c.id, c.logPath);
+        if (sizeOf(c.logPath) >= this.ctx.logMaxBytes) await this.rotate(c.id, c.logPath);
       }
     } finally {
       this.running = false;
@@ -55,6 +56,5 @@ export class LogRotator {
 /** At a start: a log already over the limit (from earlier runs) is rotated before conmon opens it. */
 export async function rotateBeforeStart(ctx: RuntimeContext, logPath: string): Promise<void> {
   if (ctx.logMaxBytes <= 0) return;
-  const size = await stat(logPath).then((s) => s.size, () => 0);
-  if (size >= ctx.logMaxBytes) await rotateLog(logPath, ctx.logMaxFiles);
+  if (sizeOf(logPath) >= ctx.logMaxBytes) await rotateLog(logPath, ctx.logMaxFiles);
 }

@@ -115,6 +115,8 @@ export interface ContainerMonitor {
   exitStatus(id: string): Promise<{ code: number; atNs: bigint } | undefined>;
   /** Removes what a previous run left (exit file, pid files). */
   reset(id: string): Promise<void>;
+  /** After a reset: makes what the next launch needs (its run dir) ahead of it, e.g. while the bundle is made. */
+  prepare(id: string): Promise<void>;
 }
 
 export interface RootfsMounter {

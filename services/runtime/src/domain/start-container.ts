@@ -39,12 +39,14 @@ export async function startLocked(ctx: RuntimeContext, c: Container): Promise<Co
   const warm = ctx.cgroupAttach.hold(); // from now: the runtime's move of the container into its cgroups will not wait
   try {
     // What a previous run left (exit file, run dir, a runtime container after a crash: it would
-    // block create) goes while the bundle is made: they touch different files.
+    // block create) goes, and this run's dir is made, while the bundle is made: they touch
+    // different files.
     const prepared = await Promise.allSettled([
       prepareBundle(ctx, c),
       (async () => {
         await ctx.monitor.reset(c.id);
-        await ctx.runtime.delete(c.id);
+        const done = await Promise.allSettled([ctx.monitor.prepare(c.id), ctx.runtime.delete(c.id)]);
+        for (const r of done) if (r.status === 'rejected') throw r.reason;
       })(),
       rotateBeforeStart(ctx, c.logPath),
     ]); // all settle before a failure counts: the cleanup below must not race them

@@ -1,4 +1,5 @@
-import { mkdirSync, readdirSync, rmSync, statSync, watch, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync, watch } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError, spawnDetached } from '@berth/kit';
 import type { ContainerMonitor, ExecHandle, ExecLaunch, MonitorHandle, MonitorLaunch, OciRuntime, StdioSession } from '../domain/ports.js';
@@ -39,7 +40,7 @@ export class ConmonMonitor implements ContainerMonitor {
 
   async launch(l: MonitorLaunch): Promise<MonitorHandle> {
     const { paths, runtime } = this.opts;
-    mkdirSync(paths.runDir(l.id), { recursive: true, mode: 0o700 });
+    mkdirSync(paths.runDir(l.id), { recursive: true, mode: 0o700 }); // made by prepare() already, as a rule
     const args = [
       '--api-version', '1', '-c', l.id, '-u', attachId(l.id), '-n', l.name, '-r', runtime.binary, '-b', l.bundle,
       '-p', l.pidFile, '-l', `k8s-file:${l.logPath}`, '--exit-dir', paths.exitDir, '--socket-dir-path', paths.socketDir,
@@ -53,8 +54,19 @@ export class ConmonMonitor implements ContainerMonitor {
     if (l.openStdin) args.push('-i', ...(l.stdinOnce && !l.tty ? [] : ['--leave-stdin-open']));
     const helper = this.opts.helper;
     const monitorPid = helper?.available ? await helper.spawnDetached(this.opts.binary, args, { cwd: l.bundle }) : await spawnDetached(this.opts.binary, args, { cwd: l.bundle });
-    writeFileSync(paths.monitorPidFile(l.id), `${monitorPid}\n`);
-    return this.waitForCreate(l, monitorPid);
+    // Written on a thread-pool thread while conmon and the runtime start up (a new file can cost a
+    // millisecond of kernel time); settled before the launch answers, either way.
+    const recorded = writeFile(paths.monitorPidFile(l.id), `${monitorPid}\n`).then(() => undefined, (err: unknown) => err);
+    let handle: MonitorHandle;
+    try {
+      handle = await this.waitForCreate(l, monitorPid);
+    } catch (err) {
+      await recorded;
+      throw err;
+    }
+    const failed = await recorded;
+    if (failed) throw failed;
+    return handle;
   }
 
   /** The pid file appears (inotify wakes us at once), or conmon dies (checked every few ms). */
@@ -62,7 +74,9 @@ export class ConmonMonitor implements ContainerMonitor {
     const deadline = Date.now() + (this.opts.createTimeoutMs ?? 30_000);
     const changes = new AbortController();
     let wake = () => {};
-    const watcher = watch(path.dirname(l.pidFile), { signal: changes.signal }, () => wake());
+    // Only the pid file's events wake the check (the runtime writes its log in the same dir).
+    const pidName = path.basename(l.pidFile);
+    const watcher = watch(path.dirname(l.pidFile), { signal: changes.signal }, (_event, name) => (name === null || name === pidName) && wake());
     watcher.on('error', () => undefined); // the periodic check below still runs
     try {
       for (;;) {
@@ -115,6 +129,11 @@ export class ConmonMonitor implements ContainerMonitor {
     if (text === undefined || !st || text.trim() === '') return undefined;
     const code = Number.parseInt(text.trim(), 10);
     return { code: Number.isNaN(code) ? 255 : code, atNs: st.mtimeNs };
+  }
+
+  /** The run dir (pid files, the runtime's log): a new inode, made on a thread-pool thread. */
+  async prepare(id: string): Promise<void> {
+    await mkdir(this.opts.paths.runDir(id), { recursive: true, mode: 0o700 });
   }
 
   async reset(id: string): Promise<void> {

@@ -40,8 +40,11 @@ export function resolvConf(host: string, dns: string[], search: string[]): strin
   return `${lines.filter((l) => l.trim() !== '').join('\n')}\n`;
 }
 
+/** The mode of the /etc files in a bundle. */
+export const ETC_FILE_MODE = 0o644;
+
 function writeEtc(file: string, text: string): void {
-  writeSmall(file, text, 0o644);
+  writeSmall(file, text, ETC_FILE_MODE);
 }
 
 /**

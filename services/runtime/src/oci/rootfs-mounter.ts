@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { BerthError, errorKind, runCommand } from '@berth/kit';
 import type { MountSpec } from '../domain/container.js';
 import type { RootfsMounter } from '../domain/ports.js';
@@ -14,6 +15,15 @@ export async function mountPoints(): Promise<string[]> {
 }
 
 /**
+ * Whether a filesystem other than its parent's is mounted on `target`: an overlay (or any mount
+ * but a bind from the same filesystem) gives it a device of its own. Two stats instead of reading
+ * all of mountinfo, whose length grows with every running container.
+ */
+function holdsOtherFilesystem(target: string): boolean {
+  return statSync(target).dev !== statSync(path.dirname(target)).dev;
+}
+
+/**
  * Mounts a container's snapshot (overlay, or a bind) and unmounts it: a plain overlay through the
  * syscall helper when there is one (no process per call), everything else — and anything the
  * helper fails at, so errors read as before — with mount(8) and umount(8).
@@ -25,7 +35,7 @@ export class CommandRootfsMounter implements RootfsMounter {
     if (mounts.length !== 1) throw new BerthError('internal', `expected one rootfs mount, got ${mounts.length}`);
     const m = mounts[0]!;
     mkdirSync(target, { recursive: true, mode: 0o755 });
-    if (await this.isMounted(target)) return;
+    if (m.type === 'bind' ? await this.isMounted(target) : holdsOtherFilesystem(target)) return;
     const data = this.syscalls?.available ? overlayData(m.type, m.options) : undefined;
     if (data !== undefined) {
       const done = await this.syscalls!.mount(m.source, target, 'overlay', 0, data).then(() => true, () => false);
