@@ -101,31 +101,14 @@ async function transfer(ctx: ImageContext, job: LayerJob, dir: string, emit: Emi
 }
 
 async function download(ctx: ImageContext, job: LayerJob, writer: ContentWriter, unpack: UnpackJob, refused: () => Error | undefined, emit: Emit): Promise<void> {
-  const { digest, size: total } = job.descriptor;
-  const id = shortDigest(digest);
-  const step = Math.max(Math.floor(total / 50), 256 * 1024);
+  const id = shortDigest(job.descriptor.digest);
+  const progress = downloadProgress(id, job.descriptor.size, writer.offset, emit);
   try {
     // From offset 0 the registry service verifies the digest (the stream fails otherwise); the
     // unpacker checks the same file's diff ID. A resumed ingest is hashed here, whole.
     if (writer.offset === 0) writer.trustSourceDigest();
-    if (writer.offset === 0 && (await downloadInto(ctx, job, writer, unpack, refused, emit))) return;
-    let current = writer.offset;
-    let grown = writer.flushed;
-    unpack.grow(grown);
-    let reported = current;
-    emit({ id, status: 'Downloading', current, total });
-    for await (const chunk of ctx.registry.fetchBlob(job.repository, digest, writer.offset, job.auth, job.signal)) {
-      const refusal = refused();
-      if (refusal) throw refusal;
-      await writer.write(chunk.data);
-      if (writer.flushed > grown) unpack.grow((grown = writer.flushed));
-      current += chunk.data.length;
-      if (current - reported >= step || current === total) {
-        emit({ id, status: 'Downloading', current, total });
-        reported = current;
-      }
-    }
-    await writer.flush();
+    const filled = writer.offset === 0 && (await filledByRegistry(ctx, job, writer, unpack, refused, progress));
+    if (!filled) await streamIn(ctx, job, writer, unpack, refused, progress);
     unpack.end(writer.flushed);
     emit({ id, status: 'Verifying Checksum', current: 0, total: 0 });
     await writer.commit();
@@ -137,38 +120,53 @@ async function download(ctx: ImageContext, job: LayerJob, writer: ContentWriter,
   }
 }
 
-/**
- * The download with the registry service writing the ingest file itself (from offset 0): this
- * service only follows the count of bytes in the file. False, having done nothing, when the
- * registry service cannot (download() then streams the bytes through this service).
- */
-async function downloadInto(ctx: ImageContext, job: LayerJob, writer: ContentWriter, unpack: UnpackJob, refused: () => Error | undefined, emit: Emit): Promise<boolean> {
-  if (!ctx.registry.fetchBlobInto) return false;
-  const { digest, size: total } = job.descriptor;
-  const id = shortDigest(digest);
+/** Emits `Downloading` at `from` now, then every 2% of the blob (at least 256 KiB) and at its end. */
+function downloadProgress(id: string, total: number, from: number, emit: Emit): (current: number) => void {
   const step = Math.max(Math.floor(total / 50), 256 * 1024);
-  let reported = 0;
-  emit({ id, status: 'Downloading', current: 0, total });
+  let reported = from;
+  emit({ id, status: 'Downloading', current: from, total });
+  return (current) => {
+    if (current - reported < step && current !== total) return;
+    emit({ id, status: 'Downloading', current, total });
+    reported = current;
+  };
+}
+
+/**
+ * The registry service writes the ingest file itself (from offset 0): this service only follows
+ * the count of bytes in the file. False, before any byte, when the registry service cannot
+ * (streamIn() then brings the bytes through this service).
+ */
+async function filledByRegistry(ctx: ImageContext, job: LayerJob, writer: ContentWriter, unpack: UnpackJob, refused: () => Error | undefined, progress: (current: number) => void): Promise<boolean> {
+  if (!ctx.registry.fetchBlobInto) return false;
   try {
-    for await (const inFile of ctx.registry.fetchBlobInto(job.repository, digest, writer.path, job.auth, job.signal)) {
+    for await (const inFile of ctx.registry.fetchBlobInto(job.repository, job.descriptor.digest, writer.path, job.auth, job.signal)) {
       const refusal = refused();
       if (refusal) throw refusal;
       writer.adopt(inFile);
       unpack.grow(inFile);
-      if (inFile - reported >= step || inFile === total) {
-        emit({ id, status: 'Downloading', current: inFile, total });
-        reported = inFile;
-      }
+      progress(inFile);
     }
+    return true;
   } catch (err) {
     if (err instanceof IntoFileUnavailable) return false;
     throw err;
   }
-  unpack.end(writer.flushed);
-  emit({ id, status: 'Verifying Checksum', current: 0, total: 0 });
-  await writer.commit();
-  emit({ id, status: 'Download complete', current: 0, total: 0 });
-  return true;
+}
+
+/** The bytes through this service, from the writer's offset, into the ingest file. */
+async function streamIn(ctx: ImageContext, job: LayerJob, writer: ContentWriter, unpack: UnpackJob, refused: () => Error | undefined, progress: (current: number) => void): Promise<void> {
+  let current = writer.offset;
+  let grown = writer.flushed;
+  unpack.grow(grown);
+  for await (const chunk of ctx.registry.fetchBlob(job.repository, job.descriptor.digest, writer.offset, job.auth, job.signal)) {
+    const refusal = refused();
+    if (refusal) throw refusal;
+    await writer.write(chunk.data);
+    if (writer.flushed > grown) unpack.grow((grown = writer.flushed));
+    progress((current += chunk.data.length));
+  }
+  await writer.flush();
 }
 
 /** Reads a small blob (a config), fetching it into the content store first when absent. */
